@@ -1,0 +1,99 @@
+"""Flask commands: db upgrade, seed-demo, import-bpmn, audit verify, sweep."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from service.audit import log as audit_log
+from service.audit.log import RequestContext, utcnow
+from service.db import migrate, seed
+from service.db.models import DocumentVersion
+from service.usecases import process_models
+from service.web.extensions import services, unit_of_work
+from storage.base import sweep_orphans
+
+db_cli = AppGroup("db", help="Cơ sở dữ liệu.")
+audit_cli = AppGroup("audit", help="Nhật ký kiểm toán.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations."""
+    migrate.upgrade(services().engine)
+    click.echo("Đã cập nhật lược đồ cơ sở dữ liệu.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo province, accounts and campaign (idempotent)."""
+    cfg = services().config
+    with unit_of_work() as uow:
+        created = seed.seed_demo(uow, password=cfg.DEMO_PASSWORD, workflows_dir=cfg.WORKFLOWS_DIR)
+        uow.commit()
+    click.echo("Đã nạp dữ liệu mẫu." if created else "Dữ liệu mẫu đã có sẵn.")
+
+
+@click.command("import-bpmn")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", default=None, help="Mã quy trình (mặc định: id của process).")
+def import_bpmn(path: Path, key: str | None) -> None:
+    """Validate and publish a .bpmn file."""
+    xml = path.read_bytes()
+    issues = process_models.validate(xml)
+    if issues:
+        for issue in issues:
+            click.echo(f"{issue['element_id'] or '-'}: {issue['message']}", err=True)
+        sys.exit(1)
+    with unit_of_work() as uow:
+        version = process_models.publish(uow, None, RequestContext(request_id="cli"), xml,
+                                         key=key)
+        uow.commit()
+        click.echo(f"{version.model.key} v{version.version} sha256={version.sha256}")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain and report the first altered event."""
+    with unit_of_work(write=False) as uow:
+        report = audit_log.verify(uow.session)
+    if report.ok:
+        click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, đầu chuỗi {report.head}.")
+        return
+    click.echo(f"Nhật ký bị thay đổi tại sự kiện #{report.first_bad_id}: {report.reason} "
+               f"(đã kiểm {report.checked} sự kiện hợp lệ trước đó).", err=True)
+    sys.exit(2)
+
+
+@click.command("sweep")
+@click.option("--grace-hours", default=24, show_default=True)
+def sweep(grace_hours: int) -> None:
+    """Remove stored objects that no document version refers to (after a grace period)."""
+    with unit_of_work(write=False) as uow:
+        keys = set(uow.session.scalars(select(DocumentVersion.object_key)))
+    removed = sweep_orphans(services().store, lambda key: key in keys,
+                            utcnow() - timedelta(hours=grace_hours))
+    click.echo(f"Đã xóa {len(removed)} đối tượng mồ côi.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(import_bpmn)
+    app.cli.add_command(sweep)
+
+
+def main() -> None:
+    """Entry point of the ``tdkt`` console script: the same commands as ``flask``."""
+    from flask.cli import FlaskGroup
+
+    from service.app import create_app
+
+    FlaskGroup(create_app=create_app)()

@@ -1,0 +1,84 @@
+"""Configuration from TDKT_* environment variables, with embedded defaults.
+
+With nothing set, the service runs on SQLite and a local file store under ``var/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings read once from the environment when the class is instantiated."""
+
+    def __init__(self, var_dir: Path | None = None) -> None:
+        self.VAR_DIR = Path(var_dir or _env("TDKT_VAR_DIR", str(PROJECT_ROOT / "var"))).resolve()
+        self.SQLALCHEMY_DATABASE_URI = _env(
+            "TDKT_DATABASE_URL", f"sqlite:///{self.VAR_DIR / 'tdkt.sqlite3'}"
+        )
+        self.STORAGE_BACKEND = _env("TDKT_STORAGE", "file")
+        self.STORAGE_FILE_ROOT = str(self.VAR_DIR / "objects")
+        self.S3_ENDPOINT = _env("TDKT_S3_ENDPOINT", "127.0.0.1:9000")
+        self.S3_ACCESS_KEY = _env("TDKT_S3_ACCESS_KEY")
+        self.S3_SECRET_KEY = _env("TDKT_S3_SECRET_KEY")
+        self.S3_BUCKET = _env("TDKT_S3_BUCKET", "tdkt-documents")
+        self.S3_SECURE = _env_bool("TDKT_S3_SECURE", False)
+        self.SECRET_KEY = _env("TDKT_SECRET_KEY") or self._local_secret("secret_key")
+        self.AUDIT_KEY = _env("TDKT_AUDIT_KEY") or self._local_secret("audit_key")
+        self.DEMO_PASSWORD = _env("TDKT_DEMO_PASSWORD", "TdktDemo@2023")
+        self.MAX_CONTENT_LENGTH = int(_env("TDKT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("TDKT_HTTPS", False)
+        self.SESSION_IDLE_MINUTES = int(_env("TDKT_SESSION_IDLE_MINUTES", "30"))
+        self.API_TOKEN_HOURS = int(_env("TDKT_API_TOKEN_HOURS", "8"))
+        self.LOGIN_MAX_ATTEMPTS = int(_env("TDKT_LOGIN_MAX_ATTEMPTS", "5"))
+        self.LOGIN_WINDOW_SECONDS = int(_env("TDKT_LOGIN_WINDOW_SECONDS", "60"))
+        self.BABEL_DEFAULT_LOCALE = "vi"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.NODE_MODULES = Path(_env("TDKT_NODE_MODULES", str(PROJECT_ROOT / "node_modules")))
+        self.WORKFLOWS_DIR = PROJECT_ROOT / "workflows" / "bpmn"
+        self.PROJECT_TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+        self.TESTING = False
+
+    def _local_secret(self, name: str) -> str:
+        """A per-installation secret kept outside the database, made on first use."""
+        path = self.VAR_DIR / "secrets" / name
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        value = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value)
+        return value
+
+
+class TestConfig(Config):
+    """Settings for tests: a database and store under the given folder."""
+
+    def __init__(self, var_dir: Path, database_url: str | None = None) -> None:
+        super().__init__(var_dir)
+        self.SQLALCHEMY_DATABASE_URI = database_url or f"sqlite:///{self.VAR_DIR / 'test.sqlite3'}"
+        self.STORAGE_BACKEND = "file"
+        self.SECRET_KEY = "test-secret-key"
+        self.AUDIT_KEY = "test-audit-key"
+        self.DEMO_PASSWORD = "demo-password"
+        self.TESTING = True

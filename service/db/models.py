@@ -1,0 +1,373 @@
+"""SQLAlchemy 2 typed models: the whole persistent state of TĐKT Flow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Organisation(Base):
+    """An organisation: the province, the board, a cluster/block, a unit (cơ quan, đơn vị)."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    place_name: Mapped[str | None] = mapped_column(String(100))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+    parent: Mapped[Organisation | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id]
+    )
+
+
+class ClusterMembership(Base):
+    """A unit's membership of an emulation cluster/block (Cụm/Khối thi đua) for one year."""
+
+    __tablename__ = "cluster_membership"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    is_leading_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class RoleAssignment(Base):
+    """A role held by a user in an organisation, for a period."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "role", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LoginAttempt(Base):
+    """Recent failed sign-ins, per account and per address (WEB-5)."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class AwardType(Base):
+    """An award of the provincial catalogue, as dated data with its legal basis."""
+
+    __tablename__ = "award_type"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(20))
+    ballot_threshold: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    multiplier: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    legal_basis: Mapped[str] = mapped_column(String(300))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class Campaign(Base):
+    """An emulation campaign (phong trào / đợt thi đua) with its deadline."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    year: Mapped[int] = mapped_column(Integer)
+    plan_reference: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    process_model_key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Dossier(Base):
+    """Hồ sơ đề nghị khen thưởng: a unit's proposals for one campaign."""
+
+    __tablename__ = "dossier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    current_step: Mapped[str | None] = mapped_column(String(100))
+    current_step_name: Mapped[str | None] = mapped_column(String(200))
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    campaign: Mapped[Campaign] = relationship(lazy="joined")
+    unit: Mapped[Organisation] = relationship(foreign_keys=[unit_id], lazy="joined")
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="dossier", order_by="Proposal.position", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="dossier", order_by="Document.id"
+    )
+    audit_events: WriteOnlyMapped[AuditEvent] = relationship(
+        primaryjoin="Dossier.id == foreign(AuditEvent.dossier_id)", viewonly=True
+    )
+
+
+class Proposal(Base):
+    """One proposal line: a candidate and the award proposed, with its own outcome."""
+
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    subject_type: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(300))
+    award_code: Mapped[str] = mapped_column(ForeignKey("award_type.code"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="pending")
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="proposals")
+
+
+class Document(Base):
+    """A document of a dossier; its content lives in versions, never overwritten."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    display_name: Mapped[str] = mapped_column(String(200))
+    generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="documents")
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.version", lazy="selectin"
+    )
+
+
+class DocumentVersion(Base):
+    __tablename__ = "document_version"
+    __table_args__ = (UniqueConstraint("document_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    object_key: Mapped[str] = mapped_column(String(300), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(120))
+    display_name: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class ProcessModel(Base):
+    __tablename__ = "process_model"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    versions: Mapped[list[ProcessModelVersion]] = relationship(
+        back_populates="model", order_by="ProcessModelVersion.version"
+    )
+
+
+class ProcessModelVersion(Base):
+    """A published, immutable version of a process model, keyed by its content hash."""
+
+    __tablename__ = "process_model_version"
+    __table_args__ = (
+        UniqueConstraint("model_id", "version"),
+        UniqueConstraint("model_id", "sha256", name="model_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    spec_json: Mapped[str] = mapped_column(Text)
+    steps_json: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    model: Mapped[ProcessModel] = relationship(back_populates="versions", lazy="joined")
+
+
+class ProcessInstance(Base):
+    """A running route: workflow state without its spec, pinned to a model version."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("process_model_version.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), unique=True)
+    state_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    model_version: Mapped[ProcessModelVersion] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Task(Base):
+    """The inbox projection of a user task, written with the workflow state."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_open_scope", "state", "role", "organisation_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    step: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship(lazy="joined")
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(
+        foreign_keys=[completed_by_id], lazy="joined"
+    )
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a completion sent with an Idempotency-Key (REL-3)."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """One event of the append-only, hash-chained audit trail."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(40))
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(40))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    dossier_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    step: Mapped[str | None] = mapped_column(String(100))
+    decision: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
+    documents: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

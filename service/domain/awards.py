@@ -1,0 +1,36 @@
+"""The provincial award catalogue (danh mục hình thức khen thưởng cấp tỉnh).
+
+These are defaults loaded into the ``award_type`` table; the table is the source of truth,
+so a province can change thresholds and multipliers as dated data with a legal basis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class AwardDefault:
+    code: str
+    name: str
+    subject: str  # collective | individual | either
+    ballot_threshold: Decimal | None  # share of the council's total membership
+    multiplier: Decimal  # × base salary
+    legal_basis: str
+    valid_from: date
+
+
+DEFAULT_AWARDS: tuple[AwardDefault, ...] = (
+    AwardDefault("CO_TD_TINH", "Cờ thi đua của UBND tỉnh", "collective", Decimal("0.80"),
+                 Decimal("8.0"), "Luật TĐKT; NĐ 91/2017/NĐ-CP", date(2017, 10, 1)),
+    AwardDefault("TTLDXS", "Tập thể lao động xuất sắc", "collective", None,
+                 Decimal("1.5"), "Luật TĐKT; NĐ 91/2017/NĐ-CP", date(2017, 10, 1)),
+    AwardDefault("CSTD_TINH", "Chiến sĩ thi đua cấp tỉnh", "individual", Decimal("0.90"),
+                 Decimal("3.0"), "Luật TĐKT; NĐ 91/2017/NĐ-CP", date(2017, 10, 1)),
+    AwardDefault("BK_CT_UBND", "Bằng khen của Chủ tịch UBND tỉnh", "either", None,
+                 Decimal("3.0"), "Luật TĐKT; NĐ 91/2017/NĐ-CP", date(2017, 10, 1)),
+    AwardDefault("GIAY_KHEN", "Giấy khen", "either", None,
+                 Decimal("0.6"), "Luật TĐKT; NĐ 91/2017/NĐ-CP", date(2017, 10, 1)),
+)

@@ -1,0 +1,243 @@
+"""Task use cases: the inbox, claim and unclaim, and completing a step (REL-1, REL-2, REL-3)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm.exc import StaleDataError
+from storage.base import ObjectStore
+
+from service.audit.log import EventInput, RequestContext, append, utcnow
+from service.db.models import Dossier, IdempotencyRecord, ProcessInstance, Task, User
+from service.db.session import UnitOfWork
+from service.domain.dossiers import Decision, DossierRuleError, clean_text
+from service.domain.roles import Scope
+from service.engine import runner
+from service.usecases import route
+from service.usecases.actors import actor_for_org
+from service.usecases.documents import current_versions, store_version, version_ref
+from service.usecases.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.usecases.principal import Principal
+from service.usecases.scoping import is_candidate, task_filter
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    state: str = "open"
+    campaign_id: int | None = None
+    step: str | None = None
+    limit: int = 100
+
+
+def inbox(uow: UnitOfWork, principal: Principal, query: InboxQuery) -> list[Task]:
+    """The caller's tasks from the projection: no workflow is deserialized."""
+    stmt: Select = select(Task).where(task_filter(principal))
+    if query.state == "open":
+        stmt = stmt.where(Task.state == "open")
+    elif query.state == "completed":
+        stmt = stmt.where(Task.state == "completed", Task.completed_by_id == principal.user_id)
+    else:
+        raise InvalidInput("Trạng thái công việc phải là open hoặc completed.")
+    if query.campaign_id is not None:
+        stmt = stmt.join(Dossier, Dossier.id == Task.dossier_id).where(
+            Dossier.campaign_id == query.campaign_id)
+    if query.step:
+        stmt = stmt.where(Task.step == query.step)
+    order = (Task.due_on.is_(None), Task.due_on, Task.received_at)
+    return list(uow.session.scalars(stmt.order_by(*order).limit(max(1, min(query.limit, 500)))))
+
+
+def get_task(uow: UnitOfWork, principal: Principal, task_id: str) -> Task:
+    """A task is visible to its candidates only; others get not found (WEB-6)."""
+    task = uow.session.get(Task, str(task_id)[:36])
+    if task is None or not is_candidate(principal, task):
+        raise NotFound("Không tìm thấy công việc.")
+    return task
+
+
+def _grant_for(principal: Principal, task: Task):
+    return next(g for g in principal.grants if g.role == task.role
+                and task.organisation_id in g.reach)
+
+
+def claim(uow: UnitOfWork, principal: Principal, ctx: RequestContext, task_id: str) -> Task:
+    task = get_task(uow, principal, task_id)
+    _require_open(uow, task)
+    if task.claimed_by_id not in (None, principal.user_id):
+        raise Conflict(f"Công việc đang do {task.claimed_by.full_name} nhận xử lý.",
+                       details={"claimed_by": task.claimed_by.username})
+    free_or_mine = Task.claimed_by_id.is_(None) | (Task.claimed_by_id == principal.user_id)
+    changed = uow.session.execute(
+        update(Task).where(Task.id == task.id, Task.state == "open", free_or_mine)
+        .values(claimed_by_id=principal.user_id, claimed_at=utcnow())
+    ).rowcount
+    if changed != 1:
+        raise Conflict("Công việc vừa được người khác nhận.")
+    uow.session.refresh(task)
+    append(uow.session, actor_for_org(principal, _grant_for(principal, task)), ctx, EventInput(
+        action="task.claimed", target_type="task", target_id=task.id,
+        dossier_id=task.dossier_id, step=task.step,
+    ))
+    return task
+
+
+def unclaim(uow: UnitOfWork, principal: Principal, ctx: RequestContext, task_id: str) -> Task:
+    task = get_task(uow, principal, task_id)
+    _require_open(uow, task)
+    if task.claimed_by_id is None:
+        return task
+    if task.claimed_by_id != principal.user_id:
+        raise Conflict(f"Công việc đang do {task.claimed_by.full_name} nhận xử lý; "
+                       "chỉ người đó được trả lại.")
+    task.claimed_by_id = None
+    task.claimed_at = None
+    uow.session.flush()
+    append(uow.session, actor_for_org(principal, _grant_for(principal, task)), ctx, EventInput(
+        action="task.unclaimed", target_type="task", target_id=task.id,
+        dossier_id=task.dossier_id, step=task.step,
+    ))
+    return task
+
+
+def _require_open(uow: UnitOfWork, task: Task) -> None:
+    if task.state != "open":
+        who = uow.session.get(User, task.completed_by_id) if task.completed_by_id else None
+        name = who.full_name if who else "người khác"
+        raise Conflict(f"Công việc đã được {name} xử lý.",
+                       code="already_completed",
+                       details={"completed_by": who.username if who else None})
+
+
+@dataclass
+class Completion:
+    decision: str
+    comment: str = ""
+    fields: dict = field(default_factory=dict)
+    attachment: tuple[str, bytes] | None = None  # (filename, bytes)
+    attachment_kind: str = "attachment"
+
+
+def _preparers(uow: UnitOfWork, dossier: Dossier) -> set[int]:
+    """Whoever created the dossier or acted on it at a unit step (WEB-7)."""
+    ids = {dossier.created_by_id}
+    ids.update(uow.session.scalars(
+        select(Task.completed_by_id).where(
+            Task.dossier_id == dossier.id, Task.scope == Scope.UNIT,
+            Task.completed_by_id.is_not(None))
+    ))
+    return ids
+
+
+def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: RequestContext,
+             task_id: str, completion: Completion, *, max_bytes: int) -> Task:
+    """Decide a step: compare-and-set the task, advance the workflow, project, audit."""
+    task = get_task(uow, principal, task_id)
+    _require_open(uow, task)
+    if task.claimed_by_id not in (None, principal.user_id):
+        raise Conflict(f"Công việc đang do {task.claimed_by.full_name} nhận xử lý.",
+                       details={"claimed_by": task.claimed_by.username})
+    dossier = task.dossier
+    if task.scope != Scope.UNIT and principal.user_id in _preparers(uow, dossier):
+        raise Forbidden("Người đã chuẩn bị hồ sơ không được duyệt hồ sơ đó ở bước sau.",
+                        code="separation_of_duties")
+    instance = uow.session.get(ProcessInstance, task.instance_id)
+    steps = route.steps_of(instance.model_version)
+    step = steps[task.step]
+    decision = str(completion.decision)
+    if step.decision_label(decision) is None:
+        raise InvalidInput("Quyết định không hợp lệ cho bước này.", code="invalid_decision")
+    try:
+        comment = clean_text(completion.comment, field="Ý kiến", max_length=4000,
+                             required=decision in (Decision.RETURN, Decision.REJECT))
+    except DossierRuleError:
+        raise InvalidInput("Trả lại hoặc từ chối phải ghi rõ lý do.",
+                           code="reason_required") from None
+    if not isinstance(completion.fields, dict):
+        raise InvalidInput("Trường dữ liệu phải là một đối tượng.")
+
+    now = utcnow()
+    # Compare-and-set first: the loser of a race stops here, before any engine work.
+    won = uow.session.execute(
+        update(Task).where(Task.id == task.id, Task.state == "open").values(
+            state="completed", completed_by_id=principal.user_id, completed_at=now,
+            decision=decision, comment=comment or None,
+        )
+    ).rowcount
+    if won != 1:
+        uow.rollback()
+        fresh = uow.session.get(Task, task.id)
+        _require_open(uow, fresh)
+        raise Conflict("Công việc vừa được xử lý.")
+    uow.session.refresh(task)
+
+    attached = []
+    if completion.attachment is not None:
+        filename, data = completion.attachment
+        version = store_version(uow, store, principal, dossier, kind=completion.attachment_kind,
+                                filename=filename, data=data, max_bytes=max_bytes)
+        attached.append(version_ref(version))
+        uow.session.refresh(dossier, ["documents"])
+
+    wf = runner.restore(instance.model_version.spec_json, instance.model_version.sha256,
+                        instance.state_json)
+    try:
+        runner.complete(wf, task.id, decision=decision, fields=completion.fields,
+                        service_data={"decided_by_role": task.role})
+    except runner.EngineError as exc:
+        raise InvalidInput(str(exc), code="engine_error") from None
+    instance.state_json = runner.dump_state(wf)
+    instance.updated_at = now
+    if decision == Decision.RETURN:
+        route.mark_returned(dossier)
+    route.sync_tasks(uow.session, instance, instance.model_version, dossier, wf, now)
+    dossier.updated_at = now
+    try:
+        uow.session.flush()
+    except StaleDataError:
+        raise Conflict("Hồ sơ vừa được cập nhật bởi người khác; vui lòng tải lại.") from None
+    append(uow.session, actor_for_org(principal, _grant_for(principal, task)), ctx, EventInput(
+        action="task.completed", target_type="task", target_id=task.id,
+        dossier_id=dossier.id, step=task.step, decision=decision, comment=comment or None,
+        details={"step_name": task.name, "decision_label": step.decision_label(decision),
+                 "status_after": dossier.status, "next_step": dossier.current_step,
+                 "attachments": attached},
+        documents=current_versions(dossier),
+    ))
+    return task
+
+
+def request_fingerprint(task_id: str, payload: dict) -> str:
+    body = json.dumps({"task": task_id, **payload}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def find_idempotent(uow: UnitOfWork, user_id: int, key: str) -> IdempotencyRecord | None:
+    return uow.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key))
+
+
+def remember_idempotent(uow: UnitOfWork, user_id: int, key: str, fingerprint: str,
+                        status: int, body: dict) -> None:
+    uow.session.add(IdempotencyRecord(
+        user_id=user_id, key=key, request_hash=fingerprint, status_code=status,
+        body=json.dumps(body, ensure_ascii=False, default=str), created_at=utcnow()))
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What the action form offers: the step's decisions and the fields it accepts."""
+
+    decisions: tuple[tuple[str, str], ...]
+    fields: tuple[str, ...]
+    model_key: str
+    model_version: int
+
+
+def task_view(uow: UnitOfWork, task: Task) -> TaskView:
+    instance = uow.session.get(ProcessInstance, task.instance_id)
+    step = route.steps_of(instance.model_version)[task.step]
+    return TaskView(step.decisions, step.fields, instance.model_version.model.key,
+                    instance.model_version.version)

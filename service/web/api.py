@@ -1,0 +1,313 @@
+"""The public JSON API, v1 (DESIGN.md). Bearer tokens; errors as {"error": {code, message}}."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+
+from service.audit import export as audit_export
+from service.domain.roles import Role
+from service.usecases import auth as auth_uc
+from service.usecases import campaigns as campaigns_uc
+from service.usecases import documents as documents_uc
+from service.usecases import dossiers as dossiers_uc
+from service.usecases import process_models as models_uc
+from service.usecases import tasks as tasks_uc
+from service.usecases.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
+from service.usecases.principal import load_principal
+from service.web import serializers as ser
+from service.web.dossiers import attachment_response
+from service.web.extensions import services, unit_of_work
+from service.web.openapi import openapi_document
+from service.web.security import request_context
+
+bp = Blueprint("api", __name__)
+
+
+def api_auth(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Unauthenticated("Thiếu mã truy cập (Authorization: Bearer ...).")
+        with unit_of_work(write=False) as uow:
+            user = auth_uc.user_for_token(uow, header[7:].strip())
+            if user is None:
+                raise Unauthenticated("Mã truy cập không hợp lệ hoặc đã hết hạn.")
+            g.principal = load_principal(uow.session, user)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("Nội dung yêu cầu phải là một đối tượng JSON.", code="invalid_json")
+    return data
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"Tham số “{name}” phải là số nguyên.") from None
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.route("/auth/token", methods=["POST"])
+def token():
+    body = json_body()
+    cfg = services().config
+    with unit_of_work() as uow:
+        user = auth_uc.authenticate(
+            uow, request_context(), str(body.get("username", "")), str(body.get("password", "")),
+            max_attempts=cfg.LOGIN_MAX_ATTEMPTS, window_seconds=cfg.LOGIN_WINDOW_SECONDS)
+        value, row = auth_uc.issue_token(uow, user, cfg.API_TOKEN_HOURS)
+        uow.commit()
+    return jsonify({"token": value, "expires_at": ser.iso(row.expires_at)}), 201
+
+
+@bp.route("/me")
+@api_auth
+def me():
+    return jsonify(ser.principal(g.principal))
+
+
+@bp.route("/campaigns")
+@api_auth
+def list_campaigns():
+    with unit_of_work(write=False) as uow:
+        rows = campaigns_uc.list_campaigns(uow)
+        return jsonify({"items": [ser.campaign(c) for c in rows], "next": None})
+
+
+@bp.route("/campaigns", methods=["POST"])
+@api_auth
+def create_campaign():
+    body = json_body()
+    with unit_of_work() as uow:
+        campaign = campaigns_uc.create_campaign(uow, g.principal, request_context(), body)
+        uow.commit()
+        return jsonify(ser.campaign(campaign)), 201
+
+
+@bp.route("/dossiers", methods=["POST"])
+@api_auth
+def create_dossier():
+    body = json_body()
+    with unit_of_work() as uow:
+        dossier = dossiers_uc.create_dossier(
+            uow, g.principal, request_context(), campaign_id=body.get("campaign_id"),
+            title=body.get("title"), proposals=body.get("proposals"),
+            unit_id=body.get("unit_id") if isinstance(body.get("unit_id"), int) else None)
+        uow.commit()
+        return jsonify(ser.dossier(dossier)), 201
+
+
+@bp.route("/dossiers")
+@api_auth
+def list_dossiers():
+    query = dossiers_uc.DossierQuery(
+        campaign_id=int_arg("campaign"), status=request.args.get("status") or None,
+        unit_id=int_arg("unit"), text=request.args.get("q") or None,
+        cursor=request.args.get("cursor") or None, limit=int_arg("limit") or 50)
+    with unit_of_work(write=False) as uow:
+        rows, next_cursor = dossiers_uc.list_dossiers(uow, g.principal, query)
+        return jsonify({"items": [ser.dossier(d) for d in rows], "next": next_cursor})
+
+
+@bp.route("/dossiers/<int:dossier_id>")
+@api_auth
+def get_dossier(dossier_id: int):
+    with unit_of_work(write=False) as uow:
+        return jsonify(ser.dossier(dossiers_uc.get_dossier(uow, g.principal, dossier_id)))
+
+
+@bp.route("/dossiers/<int:dossier_id>/proposals", methods=["POST"])
+@api_auth
+def add_proposal(dossier_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        proposal = dossiers_uc.add_proposal(uow, g.principal, request_context(), dossier_id,
+                                            body)
+        uow.commit()
+        return jsonify(ser.proposal(proposal)), 201
+
+
+@bp.route("/dossiers/<int:dossier_id>/history")
+@api_auth
+def history(dossier_id: int):
+    with unit_of_work(write=False) as uow:
+        entries = dossiers_uc.history(uow, g.principal, dossier_id)
+        return jsonify({"items": [ser.history_entry(e) for e in entries], "next": None})
+
+
+@bp.route("/dossiers/<int:dossier_id>/documents", methods=["POST"])
+@api_auth
+def upload_document(dossier_id: int):
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise InvalidInput("Thiếu tệp (trường multipart “file”).", code="file_required")
+    cfg = services().config
+    with unit_of_work() as uow:
+        version = documents_uc.upload(
+            uow, services().store, g.principal, request_context(), dossier_id,
+            kind=request.form.get("kind", "report"), filename=file.filename,
+            data=file.read(cfg.MAX_CONTENT_LENGTH + 1), document_id=int_arg_form("document_id"),
+            max_bytes=cfg.MAX_CONTENT_LENGTH)
+        uow.commit()
+        return jsonify({"id": version.document_id, "sha256": version.sha256,
+                        "size": version.size, "version": version.version,
+                        "display_name": version.display_name}), 201
+
+
+def int_arg_form(name: str) -> int | None:
+    value = request.form.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"Trường “{name}” phải là số nguyên.") from None
+
+
+@bp.route("/dossiers/<int:dossier_id>/documents/<int:document_id>")
+@api_auth
+def download_document(dossier_id: int, document_id: int):
+    with unit_of_work() as uow:
+        result = documents_uc.download(uow, services().store, g.principal, request_context(),
+                                       dossier_id, document_id, int_arg("version"))
+        uow.commit()
+    return attachment_response(result)
+
+
+@bp.route("/tasks")
+@api_auth
+def list_tasks():
+    query = tasks_uc.InboxQuery(state=request.args.get("state", "open"),
+                                campaign_id=int_arg("campaign"),
+                                step=request.args.get("step") or None)
+    with unit_of_work(write=False) as uow:
+        rows = tasks_uc.inbox(uow, g.principal, query)
+        return jsonify({"items": [ser.task(t) for t in rows], "next": None})
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@api_auth
+def claim(task_id: str):
+    with unit_of_work() as uow:
+        task = tasks_uc.claim(uow, g.principal, request_context(), task_id)
+        uow.commit()
+        return jsonify(ser.task(task))
+
+
+@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
+@api_auth
+def unclaim(task_id: str):
+    with unit_of_work() as uow:
+        task = tasks_uc.unclaim(uow, g.principal, request_context(), task_id)
+        uow.commit()
+        return jsonify(ser.task(task))
+
+
+@bp.route("/tasks/<task_id>/complete", methods=["POST"])
+@api_auth
+def complete(task_id: str):
+    body = json_body()
+    key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    payload = {"decision": body.get("decision"), "comment": body.get("comment"),
+               "fields": body.get("fields")}
+    fingerprint = tasks_uc.request_fingerprint(task_id, payload)
+    who = g.principal
+    if key:
+        with unit_of_work(write=False) as uow:
+            earlier = tasks_uc.find_idempotent(uow, who.user_id, key)
+            if earlier is not None:
+                if earlier.request_hash != fingerprint:
+                    raise Conflict("Idempotency-Key này đã dùng cho một yêu cầu khác.",
+                                   code="idempotency_mismatch")
+                return Response(earlier.body, status=earlier.status_code,
+                                mimetype="application/json")
+    completion = tasks_uc.Completion(
+        decision=str(body.get("decision") or ""), comment=str(body.get("comment") or ""),
+        fields=body.get("fields") or {})
+    with unit_of_work() as uow:
+        task = tasks_uc.complete(uow, services().store, who, request_context(), task_id,
+                                 completion, max_bytes=services().config.MAX_CONTENT_LENGTH)
+        result = {"task": ser.task(task), "dossier": ser.dossier(task.dossier)}
+        if key:
+            tasks_uc.remember_idempotent(uow, who.user_id, key, fingerprint, 200, result)
+        uow.commit()
+    return jsonify(result)
+
+
+@bp.route("/process-models")
+@api_auth
+def list_models():
+    with unit_of_work(write=False) as uow:
+        return jsonify({"items": [ser.process_model(m) for m in models_uc.list_models(uow)],
+                        "next": None})
+
+
+@bp.route("/process-models", methods=["POST"])
+@api_auth
+def upload_model():
+    if not g.principal.has_role(Role.ADMIN):
+        raise Forbidden("Chỉ quản trị hệ thống được tải lên quy trình.")
+    file = request.files.get("file")
+    xml = file.read(models_uc.MAX_BPMN_BYTES + 1) if file is not None else request.get_data(
+        cache=False)[: models_uc.MAX_BPMN_BYTES + 1]
+    if not xml:
+        raise InvalidInput("Thiếu tệp BPMN.", code="file_required")
+    report = models_uc.validate(xml)
+    publish = request.args.get("publish", "true").lower() != "false"
+    if report or not publish:
+        status = 422 if report else 200
+        body = {"valid": not report, "issues": report}
+        if report:
+            body["error"] = {"code": "invalid_bpmn", "message": "Quy trình không hợp lệ."}
+        return jsonify(body), status
+    with unit_of_work() as uow:
+        version = models_uc.publish(uow, g.principal, request_context(), xml,
+                                    key=request.args.get("key") or None)
+        uow.commit()
+        return jsonify({"valid": True, "issues": [], "version": ser.model_version(version)}), 201
+
+
+@bp.route("/process-models/<key>/versions/<int:number>")
+@api_auth
+def model_version(key: str, number: int):
+    with unit_of_work(write=False) as uow:
+        version = models_uc.get_version(uow, key, number)
+        body = ser.model_version(version)
+        body["xml"] = version.xml.decode("utf-8")
+        return jsonify(body)
+
+
+@bp.route("/audit/export")
+@api_auth
+def export_audit():
+    if not g.principal.has_role(Role.AUDITOR):
+        raise Forbidden("Chỉ kiểm toán viên được xuất nhật ký.")
+    fmt = request.args.get("format", "jsonl")
+    if fmt not in ("jsonl", "csv"):
+        raise InvalidInput("Định dạng phải là jsonl hoặc csv.")
+    params = audit_export.ExportFilter.parse(request.args)
+    with unit_of_work() as uow:
+        audit_export.record_export(uow, g.principal, request_context(), fmt, params)
+        uow.commit()
+    engine = services().engine
+    body = audit_export.stream(engine, fmt, params)
+    mimetype = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
+    response = Response(stream_with_context(body), mimetype=f"{mimetype}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="audit.{fmt}"'
+    return response

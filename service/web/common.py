@@ -1,0 +1,51 @@
+"""Helpers shared by the page blueprints."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import g, redirect, request, url_for
+
+from service.domain.dates import format_date, format_datetime
+from service.usecases.principal import Principal
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("principal") is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def principal() -> Principal:
+    return g.principal
+
+
+def parse_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def vn_date(value: date | None) -> str:
+    return format_date(value) if value else ""
+
+
+def vn_datetime(value: datetime | None) -> str:
+    return format_datetime(value) if value else ""
+
+
+def safe_next(target: str | None, default: str = "inbox.index") -> str:
+    """A local path to go to after an action; anything else falls back to ``default``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for(default)
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for(default)
+    return target

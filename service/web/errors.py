@@ -1,0 +1,63 @@
+"""Error pages and JSON errors: a short message, never a stack trace (WEB-10)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from service.usecases.errors import UseCaseError
+
+log = logging.getLogger("tdkt.web")
+
+MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Bạn cần đăng nhập.",
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
+    405: "Phương thức không được hỗ trợ.",
+    409: "Dữ liệu đã thay đổi; vui lòng tải lại.",
+    413: "Tệp tải lên quá lớn (tối đa 20 MiB).",
+    415: "Loại tệp không được chấp nhận.",
+    422: "Dữ liệu không hợp lệ.",
+    429: "Quá nhiều yêu cầu; vui lòng thử lại sau.",
+    500: "Đã có lỗi hệ thống. Sự cố đã được ghi lại.",
+}
+CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large",
+         415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+         500: "internal_error"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    if wants_json():
+        body = {"error": {"code": code, "message": message}}
+        if details:
+            body["error"]["details"] = details
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message,
+                           details=details or {}), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(UseCaseError)
+    def _use_case(exc: UseCaseError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        message = MESSAGES.get(status, exc.name)
+        if status == 400 and "CSRF" in (exc.description or ""):
+            message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng thử lại."
+        return error_response(status, CODES.get(status, "error"), message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error", extra={"path": request.path})
+        return error_response(500, "internal_error", MESSAGES[500])

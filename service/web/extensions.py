@@ -1,0 +1,53 @@
+"""Extensions and the per-application services (database engine, object store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+from flask_wtf import CSRFProtect
+from sqlalchemy import Engine
+
+from service.config import Config
+from service.db.session import UnitOfWork, make_engine
+from storage.base import ObjectStore
+from storage.factory import store_from_config
+
+csrf = CSRFProtect()
+babel = Babel()
+
+LANGUAGES = ("vi", "en")
+
+
+@dataclass
+class Services:
+    config: Config
+    engine: Engine
+    store: ObjectStore
+
+
+def _select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        return lang
+    return session.get("lang", "vi")
+
+
+def init_app(app: Flask, config: Config) -> None:
+    engine = make_engine(config.SQLALCHEMY_DATABASE_URI)
+    store = store_from_config(vars(config))
+    store.ensure_ready()
+    app.extensions["tdkt"] = Services(config=config, engine=engine, store=store)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(
+        config.PROJECT_TRANSLATIONS))
+
+
+def services() -> Services:
+    return current_app.extensions["tdkt"]
+
+
+def unit_of_work(*, write: bool = True) -> UnitOfWork:
+    return UnitOfWork(services().engine, write=write)

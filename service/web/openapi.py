@@ -1,0 +1,164 @@
+"""The OpenAPI 3.1 document of the v1 API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _op(summary: str, *, ok: int = 200, body: str | None = None, params=(), errors=(401, 403),
+        auth: bool = True, multipart: bool = False, response: str | None = None) -> dict:
+    op: dict = {"summary": summary, "responses": {
+        str(ok): {"description": "OK", "content": {"application/json": {"schema": (
+            {"$ref": f"#/components/schemas/{response}"} if response else {"type": "object"})}}},
+    }}
+    for code in errors:
+        op["responses"][str(code)] = {"description": "Error",
+                                      "content": {"application/json": {"schema": ERROR}}}
+    if params:
+        op["parameters"] = [
+            {"name": n, "in": where, "required": where == "path",
+             "schema": {"type": "integer" if t == "int" else "string"}}
+            for n, where, t in params
+        ]
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+    if multipart:
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"},
+                           "kind": {"type": "string"},
+                           "document_id": {"type": "integer"}}}}}}
+    if not auth:
+        op["security"] = []
+    return op
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    dossier_id = ("dossier_id", "path", "int")
+    task_id = ("task_id", "path", "str")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "TĐKT Flow API", "version": "1.0.0",
+                 "description": "Hồ sơ đề nghị khen thưởng, hộp công việc, tài liệu, nhật ký."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/auth/token": {"post": _op("Lấy mã truy cập", ok=201, body="TokenRequest",
+                                        errors=(400, 401, 422, 429), auth=False)},
+            "/me": {"get": _op("Người dùng hiện tại", errors=(401,))},
+            "/campaigns": {
+                "get": _op("Danh sách đợt thi đua", errors=(401,)),
+                "post": _op("Tạo đợt thi đua", ok=201, body="CampaignCreate",
+                            errors=(401, 403, 422)),
+            },
+            "/dossiers": {
+                "get": _op("Hồ sơ trong phạm vi", params=(
+                    ("campaign", "query", "int"), ("status", "query", "str"),
+                    ("unit", "query", "int"), ("q", "query", "str"),
+                    ("cursor", "query", "str"))),
+                "post": _op("Lập hồ sơ", ok=201, body="DossierCreate", errors=(401, 403, 422),
+                            response="Dossier"),
+            },
+            "/dossiers/{dossier_id}": {"get": _op("Một hồ sơ", params=(dossier_id,),
+                                                  errors=(401, 404), response="Dossier")},
+            "/dossiers/{dossier_id}/proposals": {"post": _op(
+                "Thêm dòng đề nghị", ok=201, params=(dossier_id,), body="Proposal",
+                errors=(401, 403, 404, 422))},
+            "/dossiers/{dossier_id}/documents": {"post": _op(
+                "Tải lên tài liệu", ok=201, params=(dossier_id,), multipart=True,
+                errors=(401, 403, 404, 413, 415, 422))},
+            "/dossiers/{dossier_id}/documents/{document_id}": {"get": {
+                "summary": "Tải xuống tài liệu (đã kiểm tra SHA-256)",
+                "parameters": [
+                    {"name": "dossier_id", "in": "path", "required": True,
+                     "schema": {"type": "integer"}},
+                    {"name": "document_id", "in": "path", "required": True,
+                     "schema": {"type": "integer"}},
+                    {"name": "version", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "Nội dung tệp",
+                                      "content": {"application/octet-stream": {}}},
+                              "404": {"description": "Error",
+                                      "content": {"application/json": {"schema": ERROR}}}}}},
+            "/dossiers/{dossier_id}/history": {"get": _op("Lịch sử xử lý",
+                                                          params=(dossier_id,),
+                                                          errors=(401, 404))},
+            "/tasks": {"get": _op("Hộp công việc", params=(("state", "query", "str"),
+                                                          ("campaign", "query", "int"),
+                                                          ("step", "query", "str")))},
+            "/tasks/{task_id}/claim": {"post": _op("Nhận xử lý", params=(task_id,),
+                                                   errors=(401, 404, 409))},
+            "/tasks/{task_id}/unclaim": {"post": _op("Trả lại hộp chung", params=(task_id,),
+                                                     errors=(401, 404, 409))},
+            "/tasks/{task_id}/complete": {"post": _op(
+                "Cho ý kiến xử lý", params=(task_id, ("Idempotency-Key", "header", "str")),
+                body="Completion", errors=(401, 403, 404, 409, 422))},
+            "/process-models": {
+                "get": _op("Quy trình", errors=(401,)),
+                "post": {"summary": "Tải lên, kiểm tra và công bố BPMN",
+                         "requestBody": {"content": {"multipart/form-data": {"schema": {
+                             "type": "object",
+                             "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                         "responses": {"201": {"description": "Đã công bố"},
+                                       "422": {"description": "Báo cáo kiểm tra theo phần tử"},
+                                       "403": {"description": "Error"}}},
+            },
+            "/process-models/{key}/versions/{number}": {"get": _op(
+                "Một phiên bản quy trình", params=(("key", "path", "str"),
+                                                   ("number", "path", "int")),
+                errors=(401, 404))},
+            "/audit/export": {"get": {
+                "summary": "Xuất nhật ký (JSON Lines hoặc CSV), chỉ kiểm toán viên",
+                "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
+                               for n in ("format", "from", "to", "campaign")],
+                "responses": {"200": {"description": "Luồng dữ liệu"},
+                              "403": {"description": "Error",
+                                      "content": {"application/json": {"schema": ERROR}}}}}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "TokenRequest": {"type": "object", "required": ["username", "password"],
+                                 "properties": {"username": {"type": "string"},
+                                                "password": {"type": "string"}}},
+                "CampaignCreate": {"type": "object", "required": ["code", "name", "deadline"],
+                                   "properties": {"code": {"type": "string"},
+                                                  "name": {"type": "string"},
+                                                  "deadline": {"type": "string",
+                                                               "format": "date"},
+                                                  "start_date": {"type": "string",
+                                                                 "format": "date"},
+                                                  "plan_reference": {"type": "string"}}},
+                "Proposal": {"type": "object",
+                             "required": ["subject_type", "name", "award_code"],
+                             "properties": {
+                                 "subject_type": {"enum": ["collective", "individual",
+                                                           "household"]},
+                                 "name": {"type": "string"},
+                                 "award_code": {"type": "string"},
+                                 "summary": {"type": "string"}}},
+                "DossierCreate": {"type": "object", "required": ["campaign_id", "title"],
+                                  "properties": {
+                                      "campaign_id": {"type": "integer"},
+                                      "title": {"type": "string"},
+                                      "proposals": {"type": "array", "items": {
+                                          "$ref": "#/components/schemas/Proposal"}}}},
+                "Dossier": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "campaign_id": {"type": "integer"},
+                    "unit_id": {"type": "integer"}, "title": {"type": "string"},
+                    "status": {"enum": ["draft", "in_review", "returned", "approved",
+                                        "partly_approved", "rejected"]},
+                    "current_step": {"type": ["string", "null"]},
+                    "proposals": {"type": "array"}, "documents": {"type": "array"}}},
+                "Completion": {"type": "object", "required": ["decision"], "properties": {
+                    "decision": {"enum": ["approve", "return", "reject"]},
+                    "comment": {"type": "string"}, "fields": {"type": "object"}}},
+            },
+        },
+    }

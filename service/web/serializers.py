@@ -1,0 +1,92 @@
+"""JSON shapes of the public API (DESIGN.md); more fields may be added, none removed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from service.db.models import (
+    Campaign,
+    Dossier,
+    ProcessModel,
+    ProcessModelVersion,
+    Proposal,
+    Task,
+)
+from service.usecases.principal import Principal
+
+
+def iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def principal(p: Principal) -> dict:
+    return {
+        "id": p.user_id, "username": p.username, "full_name": p.full_name,
+        "roles": [{"role": g.role, "label": g.label, "organisation_id": g.organisation_id,
+                   "organisation": g.organisation_name} for g in p.grants],
+        "organisation": ({"id": p.grants[0].organisation_id, "name": p.grants[0].organisation_name}
+                         if p.grants else None),
+    }
+
+
+def campaign(c: Campaign) -> dict:
+    return {"id": c.id, "code": c.code, "name": c.name, "year": c.year,
+            "plan_reference": c.plan_reference, "start_date": iso(c.start_date),
+            "deadline": iso(c.deadline), "process_model_key": c.process_model_key}
+
+
+def proposal(p: Proposal) -> dict:
+    return {"id": p.id, "subject_type": p.subject_type, "name": p.name,
+            "award_code": p.award_code, "summary": p.summary, "outcome": p.outcome,
+            "outcome_reason": p.outcome_reason}
+
+
+def dossier(d: Dossier) -> dict:
+    documents = []
+    for doc in d.documents:
+        latest = next((v for v in doc.versions if v.version == doc.latest_version), None)
+        if latest is None:
+            continue
+        documents.append({
+            "id": doc.id, "kind": doc.kind, "display_name": latest.display_name,
+            "content_type": latest.content_type, "size": latest.size, "sha256": latest.sha256,
+            "version": latest.version, "generated": doc.generated,
+        })
+    return {
+        "id": d.id, "campaign_id": d.campaign_id, "unit_id": d.unit_id,
+        "unit": d.unit.name, "cluster_id": d.cluster_id, "title": d.title, "status": d.status,
+        "current_step": d.current_step, "current_step_name": d.current_step_name,
+        "created_at": iso(d.created_at), "updated_at": iso(d.updated_at),
+        "proposals": [proposal(p) for p in d.proposals], "documents": documents,
+    }
+
+
+def task(t: Task) -> dict:
+    return {"id": t.id, "dossier_id": t.dossier_id, "step": t.step, "name": t.name,
+            "lane": t.lane, "role": t.role, "state": t.state,
+            "received_at": iso(t.received_at), "due_at": iso(t.due_on),
+            "claimed_by": t.claimed_by.username if t.claimed_by else None,
+            "completed_by": t.completed_by.username if t.completed_by else None,
+            "decision": t.decision}
+
+
+def history_entry(e: dict) -> dict:
+    return {"at": iso(e["at"]), "actor": e["actor"], "role": e["role"],
+            "organisation": e["organisation"], "action": e["action"], "step": e["step"],
+            "decision": e["decision"], "comment": e["comment"],
+            "documents": [{"id": d["id"], "version": d["version"], "sha256": d["sha256"],
+                           "name": d.get("name")} for d in e["documents"]]}
+
+
+def model_version(v: ProcessModelVersion) -> dict:
+    return {"key": v.model.key, "version": v.version, "sha256": v.sha256,
+            "published_at": iso(v.published_at)}
+
+
+def process_model(m: ProcessModel) -> dict:
+    return {"key": m.key, "name": m.name,
+            "versions": [model_version(v) for v in m.versions]}
