@@ -109,3 +109,14 @@ def csrf_app(tmp_path: Path, db_url: str):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory, sqlite_template: Path):
+    """One application for a module of read-mostly tests that share an expensive setup."""
+    folder = tmp_path_factory.mktemp("shared")
+    path = folder / "shared.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = _make_app(folder / "var", f"sqlite:///{path}")
+    yield app
+    app.extensions["tdkt"].engine.dispose()

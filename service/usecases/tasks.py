@@ -92,7 +92,7 @@ def unclaim(uow: UnitOfWork, principal: Principal, ctx: RequestContext, task_id:
     if task.claimed_by_id != principal.user_id:
         raise Conflict(f"Công việc đang do {task.claimed_by.full_name} nhận xử lý; "
                        "chỉ người đó được trả lại.")
-    task.claimed_by_id = None
+    task.claimed_by = None
     task.claimed_at = None
     uow.session.flush()
     append(uow.session, actor_for_org(principal, _grant_for(principal, task)), ctx, EventInput(
