@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from service.audit import log as audit_log
@@ -31,6 +31,7 @@ def db_upgrade() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the demo province, accounts and campaign (idempotent)."""
     cfg = services().config
@@ -41,6 +42,7 @@ def seed_demo() -> None:
 
 
 @click.command("import-bpmn")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key", default=None, help="Mã quy trình (mặc định: id của process).")
 def import_bpmn(path: Path, key: str | None) -> None:
@@ -72,6 +74,7 @@ def audit_verify() -> None:
 
 
 @click.command("sweep")
+@with_appcontext
 @click.option("--grace-hours", default=24, show_default=True)
 def sweep(grace_hours: int) -> None:
     """Remove stored objects that no document version refers to (after a grace period)."""

@@ -74,6 +74,8 @@ class Config:
 class TestConfig(Config):
     """Settings for tests: a database and store under the given folder."""
 
+    __test__ = False  # not a test class, whatever its name
+
     def __init__(self, var_dir: Path, database_url: str | None = None) -> None:
         super().__init__(var_dir)
         self.SQLALCHEMY_DATABASE_URI = database_url or f"sqlite:///{self.VAR_DIR / 'test.sqlite3'}"

@@ -62,10 +62,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() ends any open transaction with a rollback, and keeps loaded attributes
+        # readable on the now-detached objects (a rollback would expire them).
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

@@ -6,8 +6,6 @@ import io
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from storage.base import ObjectStore
-from storage.errors import IntegrityError, ObjectNotFound
 
 from service.audit.log import EventInput, RequestContext, append, utcnow
 from service.db.models import Document, DocumentVersion, Dossier
@@ -24,6 +22,8 @@ from service.usecases.errors import (
     UnsupportedMedia,
 )
 from service.usecases.principal import Grant, Principal
+from storage.base import ObjectStore
+from storage.errors import IntegrityError, ObjectNotFound
 
 DOCUMENT_KINDS = {
     "report": "Báo cáo thành tích",

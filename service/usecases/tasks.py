@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm.exc import StaleDataError
-from storage.base import ObjectStore
 
 from service.audit.log import EventInput, RequestContext, append, utcnow
 from service.db.models import Dossier, IdempotencyRecord, ProcessInstance, Task, User
@@ -22,6 +21,7 @@ from service.usecases.documents import current_versions, store_version, version_
 from service.usecases.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.usecases.principal import Principal
 from service.usecases.scoping import is_candidate, task_filter
+from storage.base import ObjectStore
 
 
 @dataclass(frozen=True)

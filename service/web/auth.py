@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from service.usecases import auth as auth_uc

@@ -7,7 +7,6 @@ from flask import Flask, g
 from service.domain.roles import Role
 from service.web.common import vn_date, vn_datetime
 
-
 HISTORY_LABELS = {
     "dossier.created": "Lập hồ sơ",
     "proposal.added": "Thêm dòng đề nghị",
@@ -27,5 +26,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict:
         who = g.get("principal")
-        return {"me": who, "history_labels": HISTORY_LABELS, "is_admin": bool(who and who.has_role(Role.ADMIN)),
+        return {"me": who, "history_labels": HISTORY_LABELS,
+                "is_admin": bool(who and who.has_role(Role.ADMIN)),
                 "is_unit": bool(who and who.has_role(Role.UNIT_OFFICER, Role.UNIT_HEAD))}
