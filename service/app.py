@@ -14,6 +14,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.config["TDKT_CONFIG"] = config
     config.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if config.TRUSTED_PROXIES:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = config.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from service.web import extensions
 

@@ -46,6 +46,7 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("TDKT_HTTPS", False)
+        self.TRUSTED_PROXIES = int(_env("TDKT_TRUSTED_PROXIES", "0"))
         self.SESSION_IDLE_MINUTES = int(_env("TDKT_SESSION_IDLE_MINUTES", "30"))
         self.API_TOKEN_HOURS = int(_env("TDKT_API_TOKEN_HOURS", "8"))
         self.LOGIN_MAX_ATTEMPTS = int(_env("TDKT_LOGIN_MAX_ATTEMPTS", "5"))
