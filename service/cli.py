@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -12,12 +14,14 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from service.audit import log as audit_log
-from service.audit.log import RequestContext, utcnow
+from service.audit.log import RequestContext
 from service.db import migrate, seed
 from service.db.models import DocumentVersion
 from service.usecases import process_models
 from service.web.extensions import services, unit_of_work
 from storage.base import sweep_orphans
+
+log = logging.getLogger("tdkt.worker")
 
 db_cli = AppGroup("db", help="Cơ sở dữ liệu.")
 audit_cli = AppGroup("audit", help="Nhật ký kiểm toán.")
@@ -73,16 +77,38 @@ def audit_verify() -> None:
     sys.exit(2)
 
 
+def _sweep(grace_hours: int) -> list[str]:
+    with unit_of_work(write=False) as uow:
+        keys = set(uow.session.scalars(select(DocumentVersion.object_key)))
+    return sweep_orphans(services().store, lambda key: key in keys,
+                         datetime.now(UTC) - timedelta(hours=grace_hours))
+
+
 @click.command("sweep")
 @with_appcontext
 @click.option("--grace-hours", default=24, show_default=True)
 def sweep(grace_hours: int) -> None:
     """Remove stored objects that no document version refers to (after a grace period)."""
-    with unit_of_work(write=False) as uow:
-        keys = set(uow.session.scalars(select(DocumentVersion.object_key)))
-    removed = sweep_orphans(services().store, lambda key: key in keys,
-                            utcnow() - timedelta(hours=grace_hours))
-    click.echo(f"Đã xóa {len(removed)} đối tượng mồ côi.")
+    click.echo(f"Đã xóa {len(_sweep(grace_hours))} đối tượng mồ côi.")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--interval", default=3600, show_default=True, help="Giây giữa hai lượt.")
+@click.option("--once", is_flag=True, help="Chạy một lượt rồi dừng.")
+def worker(interval: int, once: bool) -> None:
+    """Background maintenance: orphan sweep and audit-chain verification, periodically."""
+    while True:
+        removed = _sweep(24)
+        with unit_of_work(write=False) as uow:
+            report = audit_log.verify(uow.session)
+        log.info("maintenance", extra={"orphans_removed": len(removed), "audit_ok": report.ok,
+                                       "audit_first_bad": report.first_bad_id})
+        state = "toàn vẹn" if report.ok else f"bị thay đổi tại #{report.first_bad_id}"
+        click.echo(f"Đã xóa {len(removed)} đối tượng mồ côi; nhật ký {state}.")
+        if once:
+            return
+        time.sleep(interval)
 
 
 def init_app(app: Flask) -> None:
@@ -91,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_bpmn)
     app.cli.add_command(sweep)
+    app.cli.add_command(worker)
 
 
 def main() -> None:

@@ -55,3 +55,13 @@ def test_demo_password_comes_from_the_environment(tmp_path, monkeypatch):
     assert config.DEMO_PASSWORD == "Mat-khau-rieng-2023"
     monkeypatch.setenv("TDKT_VAR_DIR", str(tmp_path / "elsewhere"))
     assert Config().VAR_DIR == (tmp_path / "elsewhere").resolve()
+
+
+def test_worker_runs_one_maintenance_round(tmp_path):
+    app = create_app(TestConfig(tmp_path / "var"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "nhật ký toàn vẹn" in result.output
+    app.extensions["tdkt"].engine.dispose()
