@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -38,7 +38,10 @@ def vn_date(value: date | None) -> str:
 
 
 def vn_datetime(value: datetime | None) -> str:
-    return format_datetime(value) if value else ""
+    """Stored times are naive UTC; show them in Asia/Ho_Chi_Minh."""
+    if value is None:
+        return ""
+    return format_datetime(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 def safe_next(target: str | None, default: str = "inbox.index") -> str:
