@@ -149,6 +149,10 @@ def _launch(
         f"-volume.port={ports['volume']}",
         f"-volume.port.grpc={ports['volume.grpc']}",
         "-volume.preStopSeconds=0",
+        # Every bucket is a collection with volumes of its own: allow many small ones, or a
+        # session that makes a bucket per test runs out of volume slots and answers 500.
+        "-volume.max=500",
+        "-master.volumeSizeLimitMB=16",
         "-filer",
         f"-filer.port={ports['filer']}",
         f"-filer.port.grpc={ports['filer.grpc']}",
