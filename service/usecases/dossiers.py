@@ -15,8 +15,10 @@ from service.db.models import (
     ClusterMembership,
     Dossier,
     Organisation,
+    ProcessInstance,
     Proposal,
     Task,
+    User,
 )
 from service.db.session import UnitOfWork
 from service.domain.dossiers import (
@@ -225,15 +227,28 @@ def decode_cursor(cursor: str) -> int:
 def history(uow: UnitOfWork, principal: Principal, dossier_id: int) -> list[dict]:
     """Every step of a dossier from the audit trail: who, when, decision, documents seen."""
     get_dossier(uow, principal, dossier_id)
-    return [
-        {
-            "id": e.id, "at": e.at, "actor": e.actor, "role": e.role,
-            "organisation": e.organisation, "action": e.action, "step": e.step,
-            "decision": e.decision, "comment": e.comment,
-            "documents": json.loads(e.documents), "details": json.loads(e.details),
-        }
-        for e in dossier_events(uow.session, dossier_id)
-    ]
+    events = dossier_events(uow.session, dossier_id)
+    instance = uow.session.scalar(
+        select(ProcessInstance).where(ProcessInstance.dossier_id == dossier_id))
+    steps = route.steps_of(instance.model_version) if instance else {}
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    names = dict(uow.session.execute(
+        select(User.id, User.full_name).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
+    entries = []
+    for e in events:
+        details = json.loads(e.details)
+        step = steps.get(e.step) if e.step else None
+        entries.append({
+            "id": e.id, "at": e.at, "actor": e.actor, "actor_name": names.get(e.actor_id),
+            "role": e.role, "organisation": e.organisation, "action": e.action,
+            "step": e.step,
+            "step_name": details.get("step_name") or (step.name if step else e.step),
+            "decision": e.decision,
+            "decision_label": details.get("decision_label") or (
+                step.decision_label(e.decision) if step and e.decision else None),
+            "comment": e.comment, "documents": json.loads(e.documents), "details": details,
+        })
+    return entries
 
 
 def open_task_of(uow: UnitOfWork, dossier_id: int) -> list[Task]:

@@ -184,7 +184,8 @@ def task(task_id: str):
         view = tasks_uc.task_view(uow, task)
         dossier = task.dossier
         context = {"task": task, "dossier": dossier, "view": view, "labels": _labels(),
-                   "documents": dossier.documents}
+                   "documents": dossier.documents,
+                   "award_names": {a.code: a.name for a in dossiers_uc.award_catalogue(uow)}}
         if request.method == "GET":
             return render_template("tasks/action.html", **context)
     file = request.files.get("attachment")

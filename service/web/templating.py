@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g
 
-from service.domain.roles import Role
+from service.domain.roles import ROLE_LABELS, Role
 from service.web.common import vn_date, vn_datetime
 
 HISTORY_LABELS = {
@@ -26,6 +26,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict:
         who = g.get("principal")
-        return {"me": who, "history_labels": HISTORY_LABELS,
+        return {"me": who, "history_labels": HISTORY_LABELS, "role_labels": ROLE_LABELS,
                 "is_admin": bool(who and who.has_role(Role.ADMIN)),
                 "is_unit": bool(who and who.has_role(Role.UNIT_OFFICER, Role.UNIT_HEAD))}
