@@ -87,3 +87,7 @@ OFFICER_NAMES = ("Nguyễn Văn An", "Trần Thị Bích", "Lê Minh Châu", "Ph
                  "Hoàng Văn Đức", "Huỳnh Thị Giang", "Võ Quang Huy", "Đặng Thị Kim")
 HEAD_NAMES = ("Ngô Văn Long", "Bùi Thị Mai", "Đỗ Thành Nam", "Hồ Thị Oanh",
               "Dương Văn Phúc", "Lý Thị Quyên", "Trương Văn Sơn", "Phan Thị Tâm")
+LEADER_NAMES = ("Lê Văn Thành", "Nguyễn Thị Hạnh", "Trần Quốc Khánh", "Phạm Văn Lợi",
+                "Võ Thị Ngân", "Huỳnh Văn Phước", "Đặng Thị Quế", "Bùi Văn Rạng",
+                "Ngô Thị Sương", "Mai Văn Tài", "Châu Thị Uyên", "Tô Văn Vinh",
+                "Lâm Thị Xuân", "Kiều Văn Yên", "Hà Thị Ánh")

@@ -91,7 +91,8 @@ def seed_demo(uow: UnitOfWork, *, password: str, workflows_dir) -> bool:
             names = unit_no % len(demo.OFFICER_NAMES)
             user(f"donvi{unit_no}", demo.OFFICER_NAMES[names], Role.UNIT_OFFICER, unit)
             user(f"thutruong{unit_no}", demo.HEAD_NAMES[names], Role.UNIT_HEAD, unit)
-        user(f"cum{cluster_no}", f"Trưởng {cluster_name}", Role.CLUSTER_LEADER, cluster)
+        leader = demo.LEADER_NAMES[(cluster_no - 1) % len(demo.LEADER_NAMES)]
+        user(f"cum{cluster_no}", leader, Role.CLUSTER_LEADER, cluster)
 
     model = session.scalar(select(ProcessModel).where(ProcessModel.key == "commendation"))
     session.add(Campaign(
