@@ -9,6 +9,9 @@ from service.config import Config
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config()
+    from service import logs
+
+    logs.configure()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
                 static_url_path="/static")
     app.config.from_object(config)

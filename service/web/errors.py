@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from service.usecases.errors import UseCaseError
@@ -59,5 +59,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error", extra={"path": request.path})
+        log.exception("unhandled error", extra={"path": request.path,
+                                                "request_id": g.get("request_id")})
         return error_response(500, "internal_error", MESSAGES[500])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from service.db.models import User
 from service.db.session import UnitOfWork
+from service.logs import JsonFormatter
 from tests.support import DEMO_PASSWORD
 from tests.support.api import login, open_dossier
 from tests.support.files import docx_bytes
@@ -121,7 +123,7 @@ def test_api_errors_are_json_without_internals(client):
         assert "Traceback" not in text and "sqlalchemy" not in text.lower()
 
 
-def test_unexpected_errors_become_a_short_page(app, monkeypatch):
+def test_unexpected_errors_become_a_short_page(app, monkeypatch, caplog):
     from service.usecases import tasks
 
     def boom(*args, **kwargs):
@@ -134,6 +136,11 @@ def test_unexpected_errors_become_a_short_page(app, monkeypatch):
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Đã có lỗi hệ thống" in body and "internal detail" not in body
+    record = next(r for r in caplog.records if r.getMessage() == "unhandled error")
+    logged = json.loads(JsonFormatter().format(record))
+    assert logged["level"] == "ERROR" and logged["path"] == "/"
+    assert logged["request_id"] == response.headers["X-Request-Id"]
+    assert "internal detail that must not leak" in logged["exception"]
 
 
 def test_idle_session_expires(app, monkeypatch):
