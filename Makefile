@@ -4,6 +4,7 @@
 #   make run     migrate, load the demo data and serve on 127.0.0.1:$TDKT_PORT (default 5000)
 #   make test    the whole test suite; extra pytest arguments go in PYTEST_ARGS
 #   make lint    ruff
+#   make bench   the route benchmark (bench/README.md); extra arguments go in BENCH_ARGS
 #   make clean   remove local data and test artefacts (keeps .venv and node_modules)
 #
 # TDKT_PORT, TDKT_VAR_DIR and the other TDKT_* settings reach the commands through the
@@ -16,11 +17,12 @@ VENV := .venv
 PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app service.app
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint bench clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -52,6 +54,9 @@ test: setup
 
 lint: $(PY_STAMP)
 	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(VENV)/bin/python -m bench.route $(BENCH_ARGS)
 
 clean:
 	rm -rf var test-artifacts .pytest_cache .ruff_cache htmlcov .coverage .coverage.*

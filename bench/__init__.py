@@ -1,0 +1,1 @@
+"""Performance harness (DESIGN.md, "Performance budget"): reports numbers, asserts nothing."""
