@@ -1,6 +1,7 @@
 # TĐKT Flow: developer and CI entry points.
 #
-#   make setup   virtualenv + Python packages + browser assets (only what changed)
+#   make setup   virtualenv + Python packages + browser assets + compiled translations
+#                (only what changed)
 #   make run     migrate, load the demo data and serve on 127.0.0.1:$TDKT_PORT (default 5000)
 #   make test    the whole test suite; extra pytest arguments go in PYTEST_ARGS
 #   make lint    ruff
@@ -21,10 +22,12 @@ BENCH_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# One compiled catalogue (.mo, not committed) per translation (.po) in service/translations.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard service/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: setup run test lint bench clean
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(MO_FILES)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +46,10 @@ $(NODE_STAMP): package.json $(wildcard package-lock.json)
 		npm install --no-audit --no-fund; \
 	fi
 	touch $@
+
+# Recompile a language only when its .po is newer than its .mo.
+service/translations/%/LC_MESSAGES/messages.mo: service/translations/%/LC_MESSAGES/messages.po | $(PY_STAMP)
+	$(VENV)/bin/pybabel compile -d service/translations -l $*
 
 run: setup
 	$(FLASK) db upgrade

@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from service.domain.i18n import N_
+
 
 class DossierStatus(StrEnum):
     DRAFT = "draft"
@@ -20,12 +22,12 @@ class DossierStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    DossierStatus.DRAFT: "Đang chuẩn bị",
-    DossierStatus.IN_REVIEW: "Đang xét duyệt",
-    DossierStatus.RETURNED: "Bị trả lại, chờ bổ sung",
-    DossierStatus.APPROVED: "Đã phê duyệt",
-    DossierStatus.PARTLY_APPROVED: "Phê duyệt một phần",
-    DossierStatus.REJECTED: "Không khen thưởng",
+    DossierStatus.DRAFT: N_("Đang chuẩn bị"),
+    DossierStatus.IN_REVIEW: N_("Đang xét duyệt"),
+    DossierStatus.RETURNED: N_("Bị trả lại, chờ bổ sung"),
+    DossierStatus.APPROVED: N_("Đã phê duyệt"),
+    DossierStatus.PARTLY_APPROVED: N_("Phê duyệt một phần"),
+    DossierStatus.REJECTED: N_("Không khen thưởng"),
 }
 
 
@@ -36,9 +38,9 @@ class SubjectType(StrEnum):
 
 
 SUBJECT_LABELS = {
-    SubjectType.COLLECTIVE: "Tập thể",
-    SubjectType.INDIVIDUAL: "Cá nhân",
-    SubjectType.HOUSEHOLD: "Hộ gia đình",
+    SubjectType.COLLECTIVE: N_("Tập thể"),
+    SubjectType.INDIVIDUAL: N_("Cá nhân"),
+    SubjectType.HOUSEHOLD: N_("Hộ gia đình"),
 }
 
 
@@ -49,9 +51,9 @@ class Outcome(StrEnum):
 
 
 OUTCOME_LABELS = {
-    Outcome.PENDING: "Chờ xét",
-    Outcome.APPROVED: "Được khen thưởng",
-    Outcome.NOT_APPROVED: "Không được khen thưởng",
+    Outcome.PENDING: N_("Chờ xét"),
+    Outcome.APPROVED: N_("Được khen thưởng"),
+    Outcome.NOT_APPROVED: N_("Không được khen thưởng"),
 }
 
 
@@ -62,9 +64,9 @@ class Decision(StrEnum):
 
 
 DECISION_LABELS = {
-    Decision.APPROVE: "Đồng ý",
-    Decision.RETURN: "Trả lại",
-    Decision.REJECT: "Từ chối",
+    Decision.APPROVE: N_("Đồng ý"),
+    Decision.RETURN: N_("Trả lại"),
+    Decision.REJECT: N_("Từ chối"),
 }
 
 # Unit steps: a dossier still there after a return is "returned", otherwise "draft".

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from service.domain.i18n import N_
+
 
 class Role(StrEnum):
     UNIT_OFFICER = "unit_officer"
@@ -39,16 +41,16 @@ class OrgKind(StrEnum):
 
 
 ROLE_LABELS: dict[Role, str] = {
-    Role.UNIT_OFFICER: "Cán bộ TĐKT đơn vị",
-    Role.UNIT_HEAD: "Thủ trưởng đơn vị",
-    Role.CLUSTER_LEADER: "Trưởng Cụm/Khối thi đua",
-    Role.CLUSTER_SECRETARY: "Thư ký Cụm/Khối thi đua",
-    Role.BOARD_SPECIALIST: "Chuyên viên Ban TĐKT",
-    Role.BOARD_HEAD: "Trưởng Ban TĐKT",
-    Role.COUNCIL_SECRETARY: "Thư ký Hội đồng TĐKT",
-    Role.CHAIRMAN: "Chủ tịch UBND tỉnh",
-    Role.ADMIN: "Quản trị hệ thống",
-    Role.AUDITOR: "Kiểm toán viên",
+    Role.UNIT_OFFICER: N_("Cán bộ TĐKT đơn vị"),
+    Role.UNIT_HEAD: N_("Thủ trưởng đơn vị"),
+    Role.CLUSTER_LEADER: N_("Trưởng Cụm/Khối thi đua"),
+    Role.CLUSTER_SECRETARY: N_("Thư ký Cụm/Khối thi đua"),
+    Role.BOARD_SPECIALIST: N_("Chuyên viên Ban TĐKT"),
+    Role.BOARD_HEAD: N_("Trưởng Ban TĐKT"),
+    Role.COUNCIL_SECRETARY: N_("Thư ký Hội đồng TĐKT"),
+    Role.CHAIRMAN: N_("Chủ tịch UBND tỉnh"),
+    Role.ADMIN: N_("Quản trị hệ thống"),
+    Role.AUDITOR: N_("Kiểm toán viên"),
 }
 
 KNOWN_ROLES: frozenset[str] = frozenset(r.value for r in Role)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from service.usecases import auth as auth_uc
 from service.usecases.errors import TooManyRequests, Unauthenticated
 from service.web.common import safe_next
-from service.web.extensions import services, unit_of_work
+from service.web.extensions import reset_session, services, unit_of_work
 from service.web.security import request_context
 
 bp = Blueprint("auth", __name__)
@@ -34,13 +35,10 @@ def login():
         status = exc.status
         return render_template("login.html", error=exc.message, username=username,
                                next=request.form.get("next")), status
-    lang = session.get("lang")
-    session.clear()  # a fresh session at every sign-in (WEB-1)
+    reset_session()  # a fresh session at every sign-in (WEB-1), in the language chosen
     session.permanent = False
     session["uid"] = user.id
     session["seen"] = int(time.time())
-    if lang:
-        session["lang"] = lang
     return redirect(safe_next(request.form.get("next")))
 
 
@@ -51,8 +49,8 @@ def logout():
         with unit_of_work() as uow:
             auth_uc.record_logout(uow, request_context(), principal.user_id)
             uow.commit()
-    session.clear()
-    flash("Bạn đã đăng xuất.", "info")
+    reset_session()
+    flash(gettext("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 
 

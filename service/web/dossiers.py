@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from service.domain.dossiers import (
     DECISION_LABELS,
@@ -83,7 +84,7 @@ def new():
             uow.commit()
     except UseCaseError as exc:
         return render_template("dossiers/new.html", error=exc.message, **context), exc.status
-    flash("Đã lập hồ sơ. Hãy tải lên báo cáo thành tích rồi chuyển thủ trưởng ký trình.",
+    flash(gettext("Đã lập hồ sơ. Hãy tải lên báo cáo thành tích rồi chuyển thủ trưởng ký trình."),
           "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
 
@@ -116,7 +117,7 @@ def add_proposal(dossier_id: int):
             "award_code": request.form.get("award_code"),
             "summary": request.form.get("summary")})
         uow.commit()
-    flash("Đã thêm dòng đề nghị.", "success")
+    flash(gettext("Đã thêm dòng đề nghị."), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#proposals")
 
 
@@ -126,7 +127,7 @@ def remove_proposal(dossier_id: int, proposal_id: int):
     with unit_of_work() as uow:
         dossiers_uc.remove_proposal(uow, principal(), request_context(), dossier_id, proposal_id)
         uow.commit()
-    flash("Đã xóa dòng đề nghị.", "info")
+    flash(gettext("Đã xóa dòng đề nghị."), "info")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#proposals")
 
 
@@ -135,7 +136,7 @@ def remove_proposal(dossier_id: int, proposal_id: int):
 def upload(dossier_id: int):
     file = request.files.get("file")
     if file is None or not file.filename:
-        flash("Hãy chọn một tệp để tải lên.", "danger")
+        flash(gettext("Hãy chọn một tệp để tải lên."), "danger")
         return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#documents")
     cfg = services().config
     with unit_of_work() as uow:
@@ -146,7 +147,8 @@ def upload(dossier_id: int):
             document_id=parse_int(request.form.get("document_id")),
             max_bytes=cfg.MAX_CONTENT_LENGTH)
         uow.commit()
-    flash(f"Đã tải lên “{version.display_name}” (phiên bản {version.version}).", "success")
+    flash(gettext("Đã tải lên “%(name)s” (phiên bản %(version)s).",
+                  name=version.display_name, version=version.version), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#documents")
 
 
@@ -211,5 +213,5 @@ def task(task_id: str):
                            view=tasks_uc.task_view(uow, task))
             return render_template("tasks/action.html", error=exc.message,
                                    form=request.form, **context), exc.status
-    flash("Đã ghi nhận ý kiến xử lý.", "success")
+    flash(gettext("Đã ghi nhận ý kiến xử lý."), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier.id))

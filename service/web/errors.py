@@ -5,24 +5,26 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from service.usecases.errors import UseCaseError
 
 log = logging.getLogger("tdkt.web")
 
+# Lazy: each becomes text in the language of the request that shows it.
 MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
-    401: "Bạn cần đăng nhập.",
-    403: "Bạn không có quyền thực hiện thao tác này.",
-    404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
-    405: "Phương thức không được hỗ trợ.",
-    409: "Dữ liệu đã thay đổi; vui lòng tải lại.",
-    413: "Tệp tải lên quá lớn (tối đa 20 MiB).",
-    415: "Loại tệp không được chấp nhận.",
-    422: "Dữ liệu không hợp lệ.",
-    429: "Quá nhiều yêu cầu; vui lòng thử lại sau.",
-    500: "Đã có lỗi hệ thống. Sự cố đã được ghi lại.",
+    400: lazy_gettext("Yêu cầu không hợp lệ."),
+    401: lazy_gettext("Bạn cần đăng nhập."),
+    403: lazy_gettext("Bạn không có quyền thực hiện thao tác này."),
+    404: lazy_gettext("Không tìm thấy trang hoặc dữ liệu yêu cầu."),
+    405: lazy_gettext("Phương thức không được hỗ trợ."),
+    409: lazy_gettext("Dữ liệu đã thay đổi; vui lòng tải lại."),
+    413: lazy_gettext("Tệp tải lên quá lớn (tối đa 20 MiB)."),
+    415: lazy_gettext("Loại tệp không được chấp nhận."),
+    422: lazy_gettext("Dữ liệu không hợp lệ."),
+    429: lazy_gettext("Quá nhiều yêu cầu; vui lòng thử lại sau."),
+    500: lazy_gettext("Đã có lỗi hệ thống. Sự cố đã được ghi lại."),
 }
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large",
@@ -35,6 +37,7 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
+    message = str(message)  # a lazy message becomes text in the request's language
     if wants_json():
         body = {"error": {"code": code, "message": message}}
         if details:
@@ -54,7 +57,8 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         message = MESSAGES.get(status, exc.name)
         if status == 400 and "CSRF" in (exc.description or ""):
-            message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng thử lại."
+            message = gettext(
+                "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng thử lại.")
         return error_response(status, CODES.get(status, "error"), message)
 
     @app.errorhandler(Exception)

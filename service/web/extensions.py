@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from service.config import Config
 from service.db.session import UnitOfWork, make_engine
@@ -15,7 +15,6 @@ from storage.base import ObjectStore
 from storage.factory import store_from_config
 
 csrf = CSRFProtect()
-babel = Babel()
 
 LANGUAGES = ("vi", "en")
 
@@ -35,14 +34,32 @@ def _select_locale() -> str:
     return session.get("lang", "vi")
 
 
+def _remember_language() -> None:
+    """``?lang=`` sticks even on a request that renders nothing (a redirect to sign in)."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES and session.get("lang") != lang:
+        session["lang"] = lang
+
+
+def reset_session() -> None:
+    """A fresh session (sign-in, sign-out, expiry) that keeps only the language chosen."""
+    lang = session.get("lang")
+    session.clear()
+    if lang in LANGUAGES:
+        session["lang"] = lang
+
+
 def init_app(app: Flask, config: Config) -> None:
     engine = make_engine(config.SQLALCHEMY_DATABASE_URI)
     store = store_from_config(vars(config))
     store.ensure_ready()
     app.extensions["tdkt"] = Services(config=config, engine=engine, store=store)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(
-        config.PROJECT_TRANSLATIONS))
+    # A Babel of its own per application: Flask-Babel caches the loaded catalogues on it, so a
+    # shared one would hand one application's catalogue (or its absence) to the next.
+    Babel(app, locale_selector=_select_locale,
+          default_translation_directories=str(config.PROJECT_TRANSLATIONS))
+    app.before_request(_remember_language)
 
 
 def services() -> Services:
@@ -51,3 +68,8 @@ def services() -> Services:
 
 def unit_of_work(*, write: bool = True) -> UnitOfWork:
     return UnitOfWork(services().engine, write=write)
+
+
+def read_connection() -> Connection:
+    """A plain connection for a short read that needs no ORM session (who is calling)."""
+    return services().engine.connect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request
+from flask_babel import gettext
 
 from service.usecases import campaigns as campaigns_uc
 from service.usecases import route
@@ -42,7 +43,7 @@ def claim(task_id: str):
     with unit_of_work() as uow:
         tasks_uc.claim(uow, principal(), request_context(), task_id)
         uow.commit()
-    flash("Đã nhận xử lý công việc.", "success")
+    flash(gettext("Đã nhận xử lý công việc."), "success")
     return redirect(safe_next(request.form.get("back")))
 
 
@@ -52,5 +53,5 @@ def unclaim(task_id: str):
     with unit_of_work() as uow:
         tasks_uc.unclaim(uow, principal(), request_context(), task_id)
         uow.commit()
-    flash("Đã trả lại công việc vào hộp chung.", "info")
+    flash(gettext("Đã trả lại công việc vào hộp chung."), "info")
     return redirect(safe_next(request.form.get("back")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from service.domain.roles import Role
 from service.usecases import process_models as models_uc
@@ -38,7 +39,7 @@ def upload():
     _require_admin()
     file = request.files.get("file")
     if file is None or not file.filename:
-        return _render(422, error="Hãy chọn tệp .bpmn để tải lên.")
+        return _render(422, error=gettext("Hãy chọn tệp .bpmn để tải lên."))
     xml = file.read(models_uc.MAX_BPMN_BYTES + 1)
     report = models_uc.validate(xml)
     if request.form.get("action") != "publish" or report:
@@ -53,7 +54,8 @@ def upload():
     except UseCaseError as exc:
         return _render(exc.status, error=exc.message,
                        report=exc.details.get("issues", []), filename=file.filename)
-    flash(f"Đã công bố quy trình “{key}”, phiên bản {number}.", "success")
+    flash(gettext("Đã công bố quy trình “%(key)s”, phiên bản %(version)s.", key=key,
+                  version=number), "success")
     return redirect(url_for("models.index"))
 
 

@@ -8,9 +8,8 @@ import time
 from flask import Flask, g, request, session
 
 from service.audit.log import RequestContext
-from service.db.models import User
-from service.usecases.principal import Principal, load_principal
-from service.web.extensions import services, unit_of_work
+from service.usecases.principal import Principal, principal_for_user
+from service.web.extensions import read_connection, reset_session, services
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -35,21 +34,19 @@ def _before() -> None:
     idle = services().config.SESSION_IDLE_MINUTES * 60
     now = int(time.time())
     if now - int(session.get("seen", 0)) > idle:
-        session.clear()
+        reset_session()
         g.session_expired = True
         return
     session["seen"] = now
     g.principal = principal_for(uid)
     if g.principal is None:
-        session.clear()
+        reset_session()
 
 
 def principal_for(user_id: int) -> Principal | None:
-    with unit_of_work(write=False) as uow:
-        user = uow.session.get(User, user_id)
-        if user is None or not user.is_active:
-            return None
-        return load_principal(uow.session, user)
+    """Read on every request, never cached: deactivation and role changes apply at once."""
+    with read_connection() as conn:
+        return principal_for_user(conn, user_id)
 
 
 def request_context() -> RequestContext:

@@ -1,31 +1,66 @@
-"""Jinja filters and globals: Vietnamese dates, labels, the signed-in principal."""
+"""Jinja filters and globals: Vietnamese dates, translated labels, the language switch, the
+signed-in principal."""
 
 from __future__ import annotations
 
-from flask import Flask, g
+from urllib.parse import urlencode
 
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import get_locale, gettext
+from werkzeug.exceptions import HTTPException
+
+from service.domain.i18n import N_
 from service.domain.roles import ROLE_LABELS, Role
 from service.web.common import vn_date, vn_datetime
 
 HISTORY_LABELS = {
-    "dossier.created": "Lập hồ sơ",
-    "proposal.added": "Thêm dòng đề nghị",
-    "proposal.removed": "Xóa dòng đề nghị",
-    "document.uploaded": "Tải lên tài liệu",
-    "document.downloaded": "Tải xuống tài liệu",
-    "task.claimed": "Nhận xử lý",
-    "task.unclaimed": "Trả lại hộp chung",
-    "task.completed": "Cho ý kiến xử lý",
+    "dossier.created": N_("Lập hồ sơ"),
+    "proposal.added": N_("Thêm dòng đề nghị"),
+    "proposal.removed": N_("Xóa dòng đề nghị"),
+    "document.uploaded": N_("Tải lên tài liệu"),
+    "document.downloaded": N_("Tải xuống tài liệu"),
+    "task.claimed": N_("Nhận xử lý"),
+    "task.unclaimed": N_("Trả lại hộp chung"),
+    "task.completed": N_("Cho ý kiến xử lý"),
 }
+
+
+def label(text: object) -> object:
+    """A Vietnamese label kept in Python (marked with ``N_``) in the language of the page.
+
+    A label the catalogue does not know (a step name from a process model) stays as it is.
+    """
+    if not isinstance(text, str) or not text:
+        return text  # gettext("") would answer with the catalogue's header
+    return gettext(text)
+
+
+def lang_url(lang: str) -> str:
+    """This page in another language: same path and query, ``lang`` set.
+
+    A page answering a POST whose address has no GET (an error after a form) switches on the
+    inbox instead.
+    """
+    path = request.path
+    if request.method not in ("GET", "HEAD"):
+        try:
+            current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
+        except HTTPException:
+            return url_for("inbox.index", lang=lang)
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.script_root}{path}?{urlencode([*query, ('lang', lang)])}"
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(vn_date, "vn_date")
     app.add_template_filter(vn_datetime, "vn_datetime")
+    app.add_template_filter(label, "label")
+    app.add_template_global(lang_url, "lang_url")
 
     @app.context_processor
     def _globals() -> dict:
         who = g.get("principal")
         return {"me": who, "history_labels": HISTORY_LABELS, "role_labels": ROLE_LABELS,
+                "current_lang": str(get_locale() or "vi"),
                 "is_admin": bool(who and who.has_role(Role.ADMIN)),
                 "is_unit": bool(who and who.has_role(Role.UNIT_OFFICER, Role.UNIT_HEAD))}
