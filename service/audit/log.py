@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from service.audit.chain import GENESIS, ChainReport, event_hash, verify_events
@@ -15,6 +15,11 @@ from service.db.models import AuditEvent
 
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises chain appends.
 _CHAIN_LOCK = 7_202_311
+# Core statements, built once: an append runs in every command, and going through the ORM's
+# unit of work for one INSERT cost about 0.2 ms more (bench/route.py).
+_audit = AuditEvent.__table__
+_CHAIN_HEAD = select(_audit.c.id, _audit.c.hash).order_by(_audit.c.id.desc()).limit(1)
+_INSERT_EVENT = insert(_audit)
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,15 @@ def to_record(row: AuditEvent) -> dict:
 
 
 def append(session: Session, actor: Actor, ctx: RequestContext, event: EventInput) -> AuditEvent:
-    """Append one event to the chain in the current transaction."""
+    """Append one event to the chain in the current transaction.
+
+    The row is written at once with a Core INSERT, after whatever the session has pending;
+    the returned object carries its values but is not attached to the session.
+    """
+    session.flush()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
+    last = session.execute(_CHAIN_HEAD).first()
     row = AuditEvent(
         id=(last.id + 1) if last else 1,
         at=utcnow(),
@@ -111,9 +119,9 @@ def append(session: Session, actor: Actor, ctx: RequestContext, event: EventInpu
         prev_hash=last.hash if last else GENESIS,
         hash="",
     )
-    row.hash = event_hash(to_record(row))
-    session.add(row)
-    session.flush()
+    record = to_record(row)
+    row.hash = record["hash"] = event_hash(record)
+    session.execute(_INSERT_EVENT, {**record, "at": row.at})
     return row
 
 

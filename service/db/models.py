@@ -80,8 +80,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    # Lazy by default, as are the relationships below: a query that needs them says so with
+    # joinedload/selectinload (service/web/serializers.py), so that loading a user or a task
+    # never drags in rows nobody reads. The principal is read with Core
+    # (service/usecases/principal.py), not through this collection.
     roles: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
 
@@ -99,7 +103,7 @@ class RoleAssignment(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(back_populates="roles")
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship()
 
 
 class ApiToken(Base):
@@ -173,8 +177,8 @@ class Dossier(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
-    campaign: Mapped[Campaign] = relationship(lazy="joined")
-    unit: Mapped[Organisation] = relationship(foreign_keys=[unit_id], lazy="joined")
+    campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[Organisation] = relationship(foreign_keys=[unit_id])
     proposals: Mapped[list[Proposal]] = relationship(
         back_populates="dossier", order_by="Proposal.position", cascade="all, delete-orphan"
     )
@@ -267,7 +271,9 @@ class ProcessModelVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: only the download and the API's version endpoint read the BPMN source; every
+    # start and every completion loads the version for its spec.
+    xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     spec_json: Mapped[str] = mapped_column(Text)
     steps_json: Mapped[str] = mapped_column(Text)
@@ -324,11 +330,10 @@ class Task(Base):
     decision: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str | None] = mapped_column(Text)
 
-    dossier: Mapped[Dossier] = relationship(lazy="joined")
-    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
-    completed_by: Mapped[User | None] = relationship(
-        foreign_keys=[completed_by_id], lazy="joined"
-    )
+    dossier: Mapped[Dossier] = relationship()
+    instance: Mapped[ProcessInstance] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
 class IdempotencyRecord(Base):

@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from service.audit.log import Actor, EventInput, RequestContext, append, utcnow
 from service.db.models import ApiToken, LoginAttempt, User
 from service.db.session import UnitOfWork
+from service.usecases import principal as principal_uc
 from service.usecases.errors import TooManyRequests, Unauthenticated
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -79,12 +80,12 @@ def issue_token(uow: UnitOfWork, user: User, hours: int) -> tuple[str, ApiToken]
     return token, row
 
 
-def user_for_token(uow: UnitOfWork, token: str) -> User | None:
-    row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    if row is None or row.expires_at <= utcnow():
-        return None
-    user = uow.session.get(User, row.user_id)
-    return user if user and user.is_active else None
+def principal_for_token(conn: Connection, token: str) -> principal_uc.Principal | None:
+    """Who holds this API token: None if it is unknown or expired, or the user is inactive.
+
+    Read from the database on every request (nothing cached), in two Core statements.
+    """
+    return principal_uc.principal_for_token(conn, token_digest(token), utcnow())
 
 
 def record_logout(uow: UnitOfWork, ctx: RequestContext, user_id: int) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.base import ExecutableOption
 
 from service.audit.log import EventInput, RequestContext, append, dossier_events, utcnow
 from service.db.models import (
@@ -36,10 +39,12 @@ from service.usecases.scoping import can_edit_dossier, can_see_dossier, dossier_
 
 MAX_PROPOSALS = 500
 EDITABLE = {DossierStatus.DRAFT, DossierStatus.RETURNED}
+# What the dossier list page shows besides each dossier: its unit and its campaign.
+LIST_LOAD = (joinedload(Dossier.unit), joinedload(Dossier.campaign))
 
 
 def award_subjects(uow: UnitOfWork) -> dict[str, str]:
-    return {a.code: a.subject for a in uow.session.scalars(select(AwardType))}
+    return dict(uow.session.execute(select(AwardType.code, AwardType.subject)).all())
 
 
 def create_dossier(uow: UnitOfWork, principal: Principal, ctx: RequestContext, *,
@@ -78,6 +83,7 @@ def create_dossier(uow: UnitOfWork, principal: Principal, ctx: RequestContext, *
         cluster_id=membership.cluster_id if membership else None,
         title=title_text, status=DossierStatus.DRAFT, submitted=False,
         created_by_id=principal.user_id, created_at=now, updated_at=now,
+        documents=[],  # a new dossier has none: known without asking the database
     )
     dossier.campaign = campaign
     for position, line in enumerate(lines, start=1):
@@ -114,8 +120,9 @@ def _line_dict(p: Proposal) -> dict:
             "award_code": p.award_code, "summary": p.summary, "outcome": p.outcome}
 
 
-def get_dossier(uow: UnitOfWork, principal: Principal, dossier_id: int) -> Dossier:
-    dossier = uow.session.get(Dossier, dossier_id)
+def get_dossier(uow: UnitOfWork, principal: Principal, dossier_id: int, *,
+                load: Sequence[ExecutableOption] = ()) -> Dossier:
+    dossier = uow.session.get(Dossier, dossier_id, options=load)
     if dossier is None or not can_see_dossier(principal, dossier):
         raise NotFound("Không tìm thấy hồ sơ.")
     return dossier
@@ -189,10 +196,14 @@ class DossierQuery:
     limit: int = 50
 
 
-def list_dossiers(uow: UnitOfWork, principal: Principal,
-                  query: DossierQuery) -> tuple[list[Dossier], str | None]:
-    """Dossiers in scope, newest first, with an opaque cursor for the next page."""
-    stmt: Select = select(Dossier).where(dossier_filter(principal))
+def list_dossiers(uow: UnitOfWork, principal: Principal, query: DossierQuery, *,
+                  load: Sequence[ExecutableOption] = LIST_LOAD,
+                  ) -> tuple[list[Dossier], str | None]:
+    """Dossiers in scope, newest first, with an opaque cursor for the next page.
+
+    ``load``: loader options for the relationships the caller shows (see LIST_LOAD).
+    """
+    stmt: Select = select(Dossier).where(dossier_filter(principal)).options(*load)
     if query.campaign_id is not None:
         stmt = stmt.where(Dossier.campaign_id == query.campaign_id)
     if query.status:
@@ -254,6 +265,7 @@ def history(uow: UnitOfWork, principal: Principal, dossier_id: int) -> list[dict
 def open_task_of(uow: UnitOfWork, dossier_id: int) -> list[Task]:
     return list(uow.session.scalars(
         select(Task).where(and_(Task.dossier_id == dossier_id, Task.state == "open"))
+        .options(joinedload(Task.claimed_by))  # the detail page shows who claimed each
     ))
 
 

@@ -91,19 +91,33 @@ def start_instance(session: Session, dossier: Dossier, version: ProcessModelVers
     )
     session.add(instance)
     session.flush()
-    new_tasks = sync_tasks(session, instance, version, dossier, wf, now)
+    new_tasks = sync_tasks(session, instance, version, dossier, wf, now, new_instance=True)
     return instance, new_tasks
 
 
 def sync_tasks(session: Session, instance: ProcessInstance, version: ProcessModelVersion,
-               dossier: Dossier, wf, now: datetime) -> list[Task]:
-    """Write the inbox projection for the workflow's open user tasks."""
+               dossier: Dossier, wf, now: datetime, *, new_instance: bool = False) -> list[Task]:
+    """Write the inbox projection for the workflow's open user tasks.
+
+    The changes (new tasks, cancelled ones, the dossier's status) are left to the caller's
+    next flush, so that a step writes each row once.
+    """
+    # Without autoflush: nothing pending (the dossier, the instance) is needed to find the open
+    # tasks or the proposal lines, and flushing it on the way would write those rows twice.
+    with session.no_autoflush:
+        return _sync_tasks(session, instance, version, dossier, wf, now, new_instance)
+
+
+def _sync_tasks(session: Session, instance: ProcessInstance, version: ProcessModelVersion,
+                dossier: Dossier, wf, now: datetime, new_instance: bool) -> list[Task]:
     steps = steps_of(version)
-    existing = {
-        t.id: t for t in session.scalars(
-            select(Task).where(Task.instance_id == instance.id, Task.state == "open")
-        )
-    }
+    existing: dict[str, Task] = {}
+    if not new_instance:
+        existing = {
+            t.id: t for t in session.scalars(
+                select(Task).where(Task.instance_id == instance.id, Task.state == "open")
+            )
+        }
     created: list[Task] = []
     open_ids = set()
     for open_task in runner.open_tasks(wf):
@@ -122,7 +136,6 @@ def sync_tasks(session: Session, instance: ProcessInstance, version: ProcessMode
     for task_id, task in existing.items():
         if task_id not in open_ids:
             task.state = "cancelled"
-    session.flush()
     _follow(dossier, instance, steps, created or [t for t in existing.values() if
                                                   t.id in open_ids], wf)
     return created

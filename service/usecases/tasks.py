@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.base import ExecutableOption
 
 from service.audit.log import EventInput, RequestContext, append, utcnow
 from service.db.models import Dossier, IdempotencyRecord, ProcessInstance, Task, User
@@ -32,9 +35,30 @@ class InboxQuery:
     limit: int = 100
 
 
-def inbox(uow: UnitOfWork, principal: Principal, query: InboxQuery) -> list[Task]:
-    """The caller's tasks from the projection: no workflow is deserialized."""
-    stmt: Select = select(Task).where(task_filter(principal))
+# What the inbox page shows besides each task: the people and the dossier with its unit. The
+# page renders after its unit of work has closed, so these must come with the tasks.
+INBOX_LOAD = (joinedload(Task.claimed_by), joinedload(Task.completed_by),
+              joinedload(Task.dossier).joinedload(Dossier.unit))
+
+# What completing a step reads with the task, in one statement: the dossier with its campaign
+# (due dates of new tasks) and its unit (the answer shows the dossier), and the process
+# instance with its model version (joined by the model). Its proposal lines and documents load
+# lazily, one statement each: for a single dossier that is cheaper than selectinload (task,
+# dossier and both collections measured 0.79 ms against 1.05 ms).
+_COMPLETE_LOAD = (
+    joinedload(Task.dossier).joinedload(Dossier.campaign),
+    joinedload(Task.dossier).joinedload(Dossier.unit),
+    joinedload(Task.instance),
+)
+
+
+def inbox(uow: UnitOfWork, principal: Principal, query: InboxQuery, *,
+          load: Sequence[ExecutableOption] = INBOX_LOAD) -> list[Task]:
+    """The caller's tasks from the projection: no workflow is deserialized.
+
+    ``load``: loader options for the relationships the caller shows (see INBOX_LOAD).
+    """
+    stmt: Select = select(Task).where(task_filter(principal)).options(*load)
     if query.state == "open":
         stmt = stmt.where(Task.state == "open")
     elif query.state == "completed":
@@ -50,9 +74,10 @@ def inbox(uow: UnitOfWork, principal: Principal, query: InboxQuery) -> list[Task
     return list(uow.session.scalars(stmt.order_by(*order).limit(max(1, min(query.limit, 500)))))
 
 
-def get_task(uow: UnitOfWork, principal: Principal, task_id: str) -> Task:
+def get_task(uow: UnitOfWork, principal: Principal, task_id: str, *,
+             load: Sequence[ExecutableOption] = ()) -> Task:
     """A task is visible to its candidates only; others get not found (WEB-6)."""
-    task = uow.session.get(Task, str(task_id)[:36])
+    task = uow.session.get(Task, str(task_id)[:36], options=load)
     if task is None or not is_candidate(principal, task):
         raise NotFound("Không tìm thấy công việc.")
     return task
@@ -134,7 +159,7 @@ def _preparers(uow: UnitOfWork, dossier: Dossier) -> set[int]:
 def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: RequestContext,
              task_id: str, completion: Completion, *, max_bytes: int) -> Task:
     """Decide a step: compare-and-set the task, advance the workflow, project, audit."""
-    task = get_task(uow, principal, task_id)
+    task = get_task(uow, principal, task_id, load=_COMPLETE_LOAD)
     _require_open(uow, task)
     if task.claimed_by_id not in (None, principal.user_id):
         raise Conflict(f"Công việc đang do {task.claimed_by.full_name} nhận xử lý.",
@@ -143,7 +168,7 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
     if task.scope != Scope.UNIT and principal.user_id in _preparers(uow, dossier):
         raise Forbidden("Người đã chuẩn bị hồ sơ không được duyệt hồ sơ đó ở bước sau.",
                         code="separation_of_duties")
-    instance = uow.session.get(ProcessInstance, task.instance_id)
+    instance = task.instance
     steps = route.steps_of(instance.model_version)
     step = steps[task.step]
     decision = str(completion.decision)
@@ -171,7 +196,10 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
         fresh = uow.session.get(Task, task.id)
         _require_open(uow, fresh)
         raise Conflict("Công việc vừa được xử lý.")
-    uow.session.refresh(task)
+    # No refresh: the ORM UPDATE above has already set the new column values on ``task``
+    # (synchronize_session="auto" evaluates them in Python). Only the user relationship follows
+    # the new completed_by_id; expiring it lets whoever reads it load the right user.
+    uow.session.expire(task, ["completed_by"])
 
     attached = []
     if completion.attachment is not None:
@@ -188,13 +216,15 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
                         service_data={"decided_by_role": task.role})
     except runner.EngineError as exc:
         raise InvalidInput(str(exc), code="engine_error") from None
-    instance.state_json = runner.dump_state(wf)
-    instance.updated_at = now
     if decision == Decision.RETURN:
         route.mark_returned(dossier)
     route.sync_tasks(uow.session, instance, instance.model_version, dossier, wf, now)
+    instance.state_json = runner.dump_state(wf)
+    instance.updated_at = now
     dossier.updated_at = now
     try:
+        # One flush writes the new tasks, the instance (checked against its lock_version)
+        # and the dossier, each once.
         uow.session.flush()
     except StaleDataError:
         raise Conflict("Hồ sơ vừa được cập nhật bởi người khác; vui lòng tải lại.") from None

@@ -15,10 +15,9 @@ from service.usecases import dossiers as dossiers_uc
 from service.usecases import process_models as models_uc
 from service.usecases import tasks as tasks_uc
 from service.usecases.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
-from service.usecases.principal import load_principal
 from service.web import serializers as ser
 from service.web.dossiers import attachment_response
-from service.web.extensions import services, unit_of_work
+from service.web.extensions import read_connection, services, unit_of_work
 from service.web.openapi import openapi_document
 from service.web.security import request_context
 
@@ -31,11 +30,10 @@ def api_auth(view):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise Unauthenticated("Thiếu mã truy cập (Authorization: Bearer ...).")
-        with unit_of_work(write=False) as uow:
-            user = auth_uc.user_for_token(uow, header[7:].strip())
-            if user is None:
+        with read_connection() as conn:
+            g.principal = auth_uc.principal_for_token(conn, header[7:].strip())
+            if g.principal is None:
                 raise Unauthenticated("Mã truy cập không hợp lệ hoặc đã hết hạn.")
-            g.principal = load_principal(uow.session, user)
         return view(*args, **kwargs)
 
     return wrapper
@@ -109,8 +107,9 @@ def create_dossier():
             uow, g.principal, request_context(), campaign_id=body.get("campaign_id"),
             title=body.get("title"), proposals=body.get("proposals"),
             unit_id=body.get("unit_id") if isinstance(body.get("unit_id"), int) else None)
+        created = ser.dossier(dossier)  # flushed: ids and all values are final; no reads after
         uow.commit()
-        return jsonify(ser.dossier(dossier)), 201
+    return jsonify(created), 201
 
 
 @bp.route("/dossiers")
@@ -121,7 +120,8 @@ def list_dossiers():
         unit_id=int_arg("unit"), text=request.args.get("q") or None,
         cursor=request.args.get("cursor") or None, limit=int_arg("limit") or 50)
     with unit_of_work(write=False) as uow:
-        rows, next_cursor = dossiers_uc.list_dossiers(uow, g.principal, query)
+        rows, next_cursor = dossiers_uc.list_dossiers(uow, g.principal, query,
+                                                      load=ser.DOSSIER_LOAD)
         return jsonify({"items": [ser.dossier(d) for d in rows], "next": next_cursor})
 
 
@@ -129,7 +129,8 @@ def list_dossiers():
 @api_auth
 def get_dossier(dossier_id: int):
     with unit_of_work(write=False) as uow:
-        return jsonify(ser.dossier(dossiers_uc.get_dossier(uow, g.principal, dossier_id)))
+        return jsonify(ser.dossier(dossiers_uc.get_dossier(uow, g.principal, dossier_id,
+                                                           load=ser.DOSSIER_LOAD)))
 
 
 @bp.route("/dossiers/<int:dossier_id>/proposals", methods=["POST"])
@@ -197,7 +198,7 @@ def list_tasks():
                                 campaign_id=int_arg("campaign"),
                                 step=request.args.get("step") or None)
     with unit_of_work(write=False) as uow:
-        rows = tasks_uc.inbox(uow, g.principal, query)
+        rows = tasks_uc.inbox(uow, g.principal, query, load=ser.TASK_LOAD)
         return jsonify({"items": [ser.task(t) for t in rows], "next": None})
 
 

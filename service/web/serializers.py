@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy.orm import joinedload, selectinload
+
 from service.db.models import (
     Campaign,
     Dossier,
@@ -13,6 +15,14 @@ from service.db.models import (
     Task,
 )
 from service.usecases.principal import Principal
+
+# The relationships each shape below reads, as loader options for the query that fetches its
+# rows. The model's relationships are lazy, so without these a list of N rows would cost N more
+# statements per relationship; with them a list costs the same whatever its length
+# (tests/integration/test_query_counts.py). Document.versions is eager in the model.
+TASK_LOAD = (joinedload(Task.claimed_by), joinedload(Task.completed_by))
+DOSSIER_LOAD = (joinedload(Dossier.unit), selectinload(Dossier.proposals),
+                selectinload(Dossier.documents))
 
 
 def iso(value: datetime | date | None) -> str | None:
