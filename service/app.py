@@ -35,12 +35,13 @@ def create_app(config: Config | None = None) -> Flask:
     from service.web.api import bp as api_bp
     from service.web.assets import bp as assets_bp
     from service.web.auth import bp as auth_bp
+    from service.web.campaigns import bp as campaigns_bp
     from service.web.dossiers import bp as dossiers_bp
     from service.web.errors import init_app as init_errors
     from service.web.inbox import bp as inbox_bp
     from service.web.models import bp as models_bp
 
-    for blueprint in (auth_bp, inbox_bp, dossiers_bp, models_bp, assets_bp):
+    for blueprint in (auth_bp, inbox_bp, dossiers_bp, campaigns_bp, models_bp, assets_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     extensions.csrf.exempt(api_bp)

@@ -283,6 +283,25 @@ class ProcessModelVersion(Base):
     model: Mapped[ProcessModel] = relationship(back_populates="versions", lazy="joined")
 
 
+class ProcessModelDraft(Base):
+    """The one unpublished draft of a model, overwritten by each save from the modeler."""
+
+    __tablename__ = "process_model_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), unique=True)
+    # Deferred like a version's XML: listing a model's state needs the hash, not the source.
+    xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # The published version the draft started from (None for a model without versions).
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    model: Mapped[ProcessModel] = relationship()
+    updated_by: Mapped[User] = relationship()
+
+
 class ProcessInstance(Base):
     """A running route: workflow state without its spec, pinned to a model version."""
 

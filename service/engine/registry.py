@@ -16,7 +16,15 @@ SpiffWorkflow::
         <tdkt:step role="unit_officer" dueWorkingDays="5">
           <tdkt:decision value="approve" label="Chuyển thủ trưởng ký trình"/>
           <tdkt:field name="note"/>
+          <tdkt:document kind="report" use="requires"/>
     <bpmn:endEvent id="end_approved"> ... <tdkt:end outcome="approved"/>
+
+Diagrams saved by other modelers (bpmn.io, Camunda Modeler) are accepted as they come: a
+collaboration with pools, diagram interchange (``bpmndi``), ``isExecutable="false"``, and
+``camunda:``/``zeebe:`` attributes and extension elements, which are ignored (SpiffWorkflow
+never reads them, so nothing in them runs). Timers are accepted on a boundary event of a user
+task or as an intermediate catch event, when their value is a literal ISO 8601 duration or date
+(:mod:`service.engine.timers`).
 
 The compiled spec carries that metadata in each task spec's ``extensions["tdkt"]`` so the runner,
 which sees only the stored spec JSON, knows each step's decisions, fields and lane.
@@ -27,6 +35,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +45,12 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .evaluator import ExpressionError, check_expression
 from .factory import check_script, dump_spec, load_spec, new_serializer
+from .timers import DATE, DURATION, TimerInvalid, parse_timer
 from .xml import XmlRejected, parse_xml
 
 __all__ = [
     "DECISIONS",
+    "DOCUMENT_USES",
     "EXTENSION_KEY",
     "OUTCOMES",
     "RESERVED_FIELDS",
@@ -51,6 +62,7 @@ __all__ = [
     "StepInfo",
     "ValidationIssue",
     "compile_bpmn",
+    "find_process",
     "validate_bpmn",
 ]
 
@@ -62,6 +74,8 @@ NS = {"bpmn": BPMN_NS, "tdkt": TDKT_NS, "spiff": SPIFF_NS}
 EXTENSION_KEY = "tdkt"
 DECISIONS = ("approve", "return", "reject")
 SCOPES = ("unit", "cluster", "province")
+# How a step relates to a kind of document: it must see one before approving, or it makes one.
+DOCUMENT_USES = ("requires", "produces")
 OUTCOMES = ("approved", "rejected")
 # Set by the service on every completion (SE-5); a step may not declare them as form fields.
 RESERVED_FIELDS = frozenset({"decision", "data_objects"})
@@ -71,13 +85,16 @@ _DEFAULT_LABELS = {"approve": "Đồng ý", "return": "Trả lại", "reject": "
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 # Flow elements the runner understands. Anything else (service, business-rule, send/receive
-# tasks, sub-processes, call activities, message/signal/timer events, boundary events, loops)
-# is refused rather than half-supported. A plain bpmn:task is refused too: SpiffWorkflow 3.2
-# treats it as manual, so an instance would wait on it forever with no one able to act.
+# tasks, sub-processes, call activities, message/signal events, loops) is refused rather than
+# half-supported; boundary and intermediate catch events only as timers. A plain bpmn:task is
+# refused too: SpiffWorkflow 3.2 treats it as manual, so an instance would wait on it forever
+# with no one able to act.
 _SUPPORTED = {
     "startEvent",
     "endEvent",
     "intermediateThrowEvent",
+    "intermediateCatchEvent",
+    "boundaryEvent",
     "userTask",
     "scriptTask",
     "exclusiveGateway",
@@ -99,6 +116,8 @@ _INERT = {
     "ioSpecification",
 }
 _CONDITIONAL_GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}
+_TIMER_EVENTS = {"boundaryEvent", "intermediateCatchEvent"}
+_TIME_TAGS = (DATE, DURATION, "timeCycle")
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,8 @@ class StepInfo:
     decisions: tuple[Decision, ...]
     fields: tuple[str, ...]
     due_working_days: int | None
+    requires: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,11 +181,40 @@ def _is_bpmn(element: etree._Element) -> bool:
     return isinstance(element.tag, str) and etree.QName(element).namespace == BPMN_NS
 
 
+def _has_flow_elements(process: etree._Element) -> bool:
+    return any(_is_bpmn(el) and _local(el) not in _INERT for el in process)
+
+
+def find_process(root: etree._Element) -> tuple[etree._Element | None, str | None]:
+    """The process a diagram runs, or (None, the issue code saying why there is none).
+
+    One process is the one. With several (a collaboration of pools), the one marked
+    executable; failing that, the only one that has flow elements: bpmn.io marks every
+    process non-executable, and an empty pool stands for an outside party.
+    """
+    if not (_is_bpmn(root) and _local(root) == "definitions"):
+        return None, "not_bpmn"
+    processes = root.findall("bpmn:process", NS)
+    if len(processes) == 1:
+        return processes[0], None
+    if not processes:
+        return None, "process_missing"
+    executable = [p for p in processes if p.get("isExecutable") == "true"]
+    if len(executable) == 1:
+        return executable[0], None
+    if not executable:
+        populated = [p for p in processes if _has_flow_elements(p)]
+        if len(populated) == 1:
+            return populated[0], None
+    return None, "process_ambiguous"
+
+
 class _Checker:
     """Collects issues for one diagram; each check looks at the lxml tree only."""
 
-    def __init__(self, known_roles: set[str]) -> None:
+    def __init__(self, known_roles: set[str], document_kinds: Collection[str] = ()) -> None:
         self.known_roles = set(known_roles)
+        self.document_kinds = frozenset(document_kinds)
         self.issues: list[ValidationIssue] = []
         self.steps: dict[str, StepInfo] = {}
         self.outcomes: dict[str, str] = {}
@@ -180,28 +230,22 @@ class _Checker:
     # -- the process ---------------------------------------------------------------------------
 
     def select_process(self, root: etree._Element) -> etree._Element | None:
-        if not (_is_bpmn(root) and _local(root) == "definitions"):
+        process, problem = find_process(root)
+        if problem == "not_bpmn":
             self.add(
                 None,
                 "not_bpmn",
                 "Tệp không phải sơ đồ BPMN 2.0 (thiếu phần tử definitions theo chuẩn OMG).",
             )
-            return None
-        processes = root.findall("bpmn:process", NS)
-        if len(processes) == 1:
-            return processes[0]
-        executable = [p for p in processes if p.get("isExecutable") == "true"]
-        if len(executable) == 1:
-            return executable[0]
-        if not processes:
+        elif problem == "process_missing":
             self.add(None, "process_missing", "Sơ đồ không có quy trình (bpmn:process) nào.")
-        else:
+        elif problem == "process_ambiguous":
             self.add(
                 None,
                 "process_ambiguous",
                 "Sơ đồ phải có đúng một quy trình được đánh dấu thực thi (isExecutable).",
             )
-        return None
+        return process
 
     def check_elements(self, process: etree._Element) -> None:
         for element in process:
@@ -229,17 +273,94 @@ class _Checker:
                 )
 
     def _check_event_definitions(self, element: etree._Element, kind: str) -> None:
-        for child in element:
-            name = _local(child)
-            if not (_is_bpmn(child) and name.endswith("EventDefinition")):
-                continue
-            if kind == "endEvent" and name == "terminateEventDefinition":
-                continue
+        # SpiffWorkflow looks for event definitions at any depth ('.//bpmn:...'): so do we.
+        definitions = [
+            node for node in element.iterdescendants()
+            if _is_bpmn(node) and _local(node).endswith("EventDefinition")
+        ]
+        timers = [node for node in definitions if _local(node) == "timerEventDefinition"]
+        others = [node for node in definitions if _local(node) != "timerEventDefinition"]
+        if kind == "endEvent":
+            others = [node for node in others if _local(node) != "terminateEventDefinition"]
+        if kind in _TIMER_EVENTS:
+            if others or len(timers) != 1:
+                self.add(
+                    element,
+                    "unsupported_event",
+                    "Sự kiện biên và sự kiện chờ chỉ được là một sự kiện hẹn giờ (timer).",
+                )
+                return
+            self._check_timer(element, timers[0])
+            if kind == "boundaryEvent":
+                self._check_attachment(element)
+            return
+        if others or timers:
             self.add(
                 element,
                 "unsupported_event",
-                "Sự kiện chỉ được là sự kiện thường (hoặc kết thúc dừng toàn bộ quy trình).",
+                "Sự kiện chỉ được là sự kiện thường (hoặc kết thúc dừng toàn bộ quy trình); "
+                "hẹn giờ chỉ đặt trên sự kiện biên của một bước hoặc sự kiện chờ.",
             )
+
+    def _check_timer(self, element: etree._Element, timer: etree._Element) -> None:
+        if timer.getparent() is not element:
+            self.add(element, "timer_invalid", "Định nghĩa hẹn giờ phải nằm trực tiếp "
+                     "trong sự kiện.")
+            return
+        found = [(tag, node) for tag in _TIME_TAGS for node in timer.iterfind(f".//bpmn:{tag}", NS)]
+        if len(found) != 1:
+            self.add(element, "timer_invalid", "Sự kiện hẹn giờ phải có đúng một giá trị thời "
+                     "gian: timeDuration (khoảng thời gian) hoặc timeDate (thời điểm).")
+            return
+        tag, node = found[0]
+        try:
+            parse_timer(tag, node.text)
+        except TimerInvalid as exc:
+            self.add(element, "timer_invalid", exc.message)
+
+    def _check_attachment(self, event: etree._Element) -> None:
+        ref = event.get("attachedToRef")
+        tasks = event.getparent().findall("bpmn:userTask", NS)
+        if not ref or not any(task.get("id") == ref for task in tasks):
+            self.add(event, "timer_not_attached", "Sự kiện hẹn giờ trên biên phải gắn vào "
+                     "một bước xử lý (userTask) của quy trình.")
+
+    # -- structure ------------------------------------------------------------------------------
+
+    def check_structure(self, process: etree._Element) -> None:
+        """One start, at least one end, every element named by an id and connected.
+
+        SpiffWorkflow accepts a task without outgoing flows as an implicit end and ignores
+        elements nothing leads to; for a dossier either would be a silent dead end.
+        """
+        nodes: dict[str, etree._Element] = {}
+        flows: list[etree._Element] = []
+        for element in process:
+            kind = _local(element)
+            if not _is_bpmn(element) or kind in _INERT:
+                continue
+            if not element.get("id"):
+                self.add(element, "id_missing", f"Một phần tử loại '{kind}' không có mã (id).")
+            elif kind == "sequenceFlow":
+                flows.append(element)
+            else:
+                nodes[element.get("id", "")] = element
+        starts = [n for n in nodes.values() if _local(n) == "startEvent"]
+        if not starts:
+            self.add(None, "start_missing", "Quy trình phải có một sự kiện bắt đầu.")
+        for extra in starts[1:]:
+            self.add(extra, "start_multiple", "Quy trình chỉ được có một sự kiện bắt đầu.")
+        if not any(_local(n) == "endEvent" for n in nodes.values()):
+            self.add(None, "end_missing", "Quy trình phải có ít nhất một sự kiện kết thúc.")
+        sources = {f.get("sourceRef") for f in flows}
+        targets = {f.get("targetRef") for f in flows}
+        for node_id, node in nodes.items():
+            kind = _local(node)
+            if kind not in ("startEvent", "boundaryEvent") and node_id not in targets:
+                self.add(node, "unreachable", "Không có luồng nào đi vào phần tử này.")
+            if kind != "endEvent" and node_id not in sources:
+                self.add(node, "dead_end", "Không có luồng nào đi ra từ phần tử này; "
+                         "hồ sơ sẽ dừng ở đây mà không có kết quả.")
 
     # -- scripts (SE-3) --------------------------------------------------------------------------
 
@@ -341,7 +462,8 @@ class _Checker:
         decisions = self._decisions(task, meta)
         fields = self._fields(task, meta)
         due_ok, due = self._due(task, meta)
-        if not ok or decisions is None or fields is None or not due_ok:
+        documents = self._documents(task, meta)
+        if not ok or decisions is None or fields is None or not due_ok or documents is None:
             return None
         lane_label = (lane.get("name") or lane.get("id")) if lane is not None else None
         return StepInfo(
@@ -353,7 +475,29 @@ class _Checker:
             decisions=decisions,
             fields=fields,
             due_working_days=due,
+            requires=documents["requires"],
+            produces=documents["produces"],
         )
+
+    def _documents(
+        self, task: etree._Element, meta: etree._Element | None
+    ) -> dict[str, tuple[str, ...]] | None:
+        """Kinds of document the step requires before approval, and those it produces."""
+        uses: dict[str, list[str]] = {use: [] for use in DOCUMENT_USES}
+        ok = True
+        for node in meta.findall("tdkt:document", NS) if meta is not None else []:
+            kind, use = node.get("kind", ""), node.get("use", "")
+            if use not in DOCUMENT_USES:
+                self.add(task, "document_use_invalid", f"Cách dùng tài liệu '{use}' không hợp "
+                         "lệ (chỉ dùng: requires, produces).")
+                ok = False
+            elif kind not in self.document_kinds:
+                self.add(task, "document_kind_unknown",
+                         f"Loại tài liệu '{kind}' của bước này không tồn tại.")
+                ok = False
+            elif kind not in uses[use]:
+                uses[use].append(kind)
+        return {use: tuple(kinds) for use, kinds in uses.items()} if ok else None
 
     def _decisions(
         self, task: etree._Element, meta: etree._Element | None
@@ -472,6 +616,13 @@ def _spiff_parse(root: etree._Element, process: etree._Element) -> tuple[Any, di
     for candidate in tree.findall("bpmn:process", NS):
         # bpmn-js writes isExecutable="false" by default; the process we selected is the one run.
         candidate.set("isExecutable", "true" if candidate.get("id") == process_id else "false")
+        # Timer values were checked; the engine evaluates them, so each becomes a literal.
+        for tag in (DATE, DURATION):
+            for node in candidate.iterfind(f".//bpmn:timerEventDefinition//bpmn:{tag}", NS):
+                try:
+                    node.text = parse_timer(tag, node.text).expression
+                except TimerInvalid:
+                    pass  # already reported by the checker
     parser = SpiffBpmnParser()
     parser.add_bpmn_xml(tree, filename=None)
     spec = parser.get_spec(process_id)
@@ -491,6 +642,8 @@ def _attach_metadata(spec: Any, steps: dict[str, StepInfo], outcomes: dict[str, 
                 "decisions": [[d.value, d.label] for d in step.decisions],
                 "fields": list(step.fields),
                 "due_working_days": step.due_working_days,
+                "requires": list(step.requires),
+                "produces": list(step.produces),
             }
         elif name in outcomes:
             extensions[EXTENSION_KEY] = {"kind": "end", "outcome": outcomes[name]}
@@ -500,9 +653,9 @@ def _attach_metadata(spec: Any, steps: dict[str, StepInfo], outcomes: dict[str, 
 
 
 def _analyse(
-    xml: bytes, known_roles: set[str]
+    xml: bytes, known_roles: set[str], document_kinds: Collection[str]
 ) -> tuple[list[ValidationIssue], CompiledModel | None]:
-    checker = _Checker(known_roles)
+    checker = _Checker(known_roles, document_kinds)
     try:
         root = parse_xml(xml)
     except XmlRejected as exc:
@@ -513,6 +666,7 @@ def _analyse(
         return checker.issues, None
 
     checker.check_elements(process)
+    checker.check_structure(process)
     checker.check_scripts(process)
     lanes = checker.lanes_by_node(process)
     checker.check_steps(process, lanes)
@@ -573,15 +727,22 @@ def _analyse(
     return [], model
 
 
-def validate_bpmn(xml: bytes, known_roles: set[str]) -> list[ValidationIssue]:
-    """Every problem found in the diagram; an empty list means it can be published."""
-    issues, _ = _analyse(xml, known_roles)
+def validate_bpmn(
+    xml: bytes, known_roles: set[str], *, document_kinds: Collection[str] = ()
+) -> list[ValidationIssue]:
+    """Every problem found in the diagram; an empty list means it can be published.
+
+    ``document_kinds``: the kinds a ``tdkt:document`` may name; any other kind is an issue.
+    """
+    issues, _ = _analyse(xml, known_roles, document_kinds)
     return issues
 
 
-def compile_bpmn(xml: bytes, known_roles: set[str]) -> CompiledModel:
+def compile_bpmn(
+    xml: bytes, known_roles: set[str], *, document_kinds: Collection[str] = ()
+) -> CompiledModel:
     """Compile a diagram for publishing, or raise :class:`ModelInvalid` with every issue."""
-    issues, model = _analyse(xml, known_roles)
+    issues, model = _analyse(xml, known_roles, document_kinds)
     if issues or model is None:
         raise ModelInvalid(issues)
     return model

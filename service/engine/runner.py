@@ -8,6 +8,9 @@ JSON is parsed afresh on a miss because SpiffWorkflow's deserializer mutates the
 Every call that moves the engine is bounded (SE-4): a looping diagram ends in :class:`EngineError`
 instead of a hung worker. After an :class:`EngineError` the workflow object is in an undefined
 state and must be discarded, not saved: the caller's unit of work rolls back.
+
+Timers fire when an instance is loaded for a command (:func:`fire_due_timers`); until a worker
+fires them on its own, a timer takes effect at the next action on its dossier.
 """
 
 from __future__ import annotations
@@ -45,13 +48,16 @@ __all__ = [
     "OpenTask",
     "StateRejected",
     "Workflow",
+    "advance",
     "clear_spec_cache",
     "complete",
     "dump_state",
+    "fire_due_timers",
     "is_finished",
     "open_tasks",
     "outcome",
     "restore",
+    "spec_objects",
     "start",
 ]
 
@@ -59,6 +65,9 @@ Workflow = SafeBpmnWorkflow
 
 MAX_ENGINE_STEPS = 1000
 MAX_ENGINE_SECONDS = 5.0
+# do_engine_steps ends by refreshing timers; one that fires there leaves engine tasks READY
+# that it does not run itself, so the runner calls it again, a bounded number of times.
+MAX_ENGINE_ROUNDS = 10
 # SpiffWorkflow's task iterators stop descending at depth 1000, after which tasks silently
 # disappear from get_tasks() and is_completed(); every loop-back grows the tree, so stop well
 # before that.
@@ -190,8 +199,13 @@ def _run_engine(wf: SafeBpmnWorkflow) -> None:
         if steps > MAX_ENGINE_STEPS or time.monotonic() > deadline:
             raise _Runaway
 
+    active: list[Task] = []
     try:
-        wf.do_engine_steps(will_complete_task=track, did_complete_task=count)
+        for _round in range(MAX_ENGINE_ROUNDS):
+            wf.do_engine_steps(will_complete_task=track, did_complete_task=count)
+            active = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
+            if not any(t.has_state(TaskState.READY) and not t.task_spec.manual for t in active):
+                break
     except _Runaway:
         raise EngineError(
             "Quy trình vượt quá số bước tự động cho phép trong một lần xử lý "
@@ -199,7 +213,7 @@ def _run_engine(wf: SafeBpmnWorkflow) -> None:
         ) from None
     except Exception as exc:
         raise _failure(exc, current) from None
-    for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
+    for task in active:
         if task.depth > MAX_TREE_DEPTH:
             raise EngineError("Hồ sơ đã bị trả lại quá nhiều lần; quy trình không thể tiếp tục.")
 
@@ -215,6 +229,42 @@ def start(model_spec_json: str, spec_key: str, data: Mapping[str, Any]) -> SafeB
     wf.task_tree.data.update(initial)
     _run_engine(wf)
     return wf
+
+
+def spec_objects(
+    model_spec_json: str, spec_key: str
+) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    """The deserialized spec of a version (shared, read-only), for the engine's own modules."""
+    entry = _specs(model_spec_json, spec_key)
+    return entry.spec, entry.subprocess_specs
+
+
+def advance(wf: SafeBpmnWorkflow) -> None:
+    """Run the engine until the instance waits on people or timers, or ends (bounded)."""
+    _run_engine(wf)
+
+
+def _position(wf: SafeBpmnWorkflow) -> tuple[frozenset, bool]:
+    waiting = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
+    return frozenset((t.id, t.state) for t in waiting), wf.is_completed()
+
+
+def fire_due_timers(wf: SafeBpmnWorkflow) -> bool:
+    """Let every timer whose time has come fire, then run the engine; True if anything moved.
+
+    Called whenever an instance is loaded for a command, so a timer takes effect at the latest
+    when someone next acts on the dossier. Cheap without timers: only waiting catch events are
+    looked at.
+    """
+    if not wf.event_manager.tasks:
+        return False
+    before = _position(wf)
+    try:
+        wf.refresh_timers()
+    except Exception as exc:
+        raise _failure(exc, None) from None
+    _run_engine(wf)
+    return _position(wf) != before
 
 
 def _decode_state(state_json: str | bytes) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from service.audit.log import EventInput, RequestContext, append, utcnow
 from service.db.models import Document, DocumentVersion, Dossier
 from service.db.session import UnitOfWork
 from service.documents.uploads import UploadRejected, check_upload, make_object_key
-from service.domain.i18n import N_
+from service.domain.documents import DOCUMENT_KINDS
 from service.domain.roles import UNIT_ROLES
 from service.usecases.actors import actor_for_org
 from service.usecases.dossiers import editable_dossier, get_dossier
@@ -26,16 +26,8 @@ from service.usecases.principal import Grant, Principal
 from storage.base import ObjectStore
 from storage.errors import IntegrityError, ObjectNotFound
 
-DOCUMENT_KINDS = {
-    "report": N_("Báo cáo thành tích"),
-    "self_score": N_("Bảng tự chấm điểm"),
-    "unit_minutes": N_("Biên bản họp Hội đồng TĐKT đơn vị"),
-    "submission": N_("Tờ trình"),
-    "cluster_minutes": N_("Biên bản họp bình xét của Cụm/Khối"),
-    "appraisal": N_("Báo cáo thẩm định"),
-    "decision": N_("Quyết định khen thưởng"),
-    "attachment": N_("Tài liệu kèm theo"),
-}
+__all__ = ["DOCUMENT_KINDS", "Download", "current_versions", "download", "store_version",
+           "upload", "version_ref"]
 
 
 def version_ref(version: DocumentVersion) -> dict:

@@ -31,6 +31,8 @@ class StepMeta:
     decisions: tuple[tuple[str, str], ...]
     fields: tuple[str, ...]
     due_working_days: int | None
+    requires: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()
 
     def decision_label(self, value: str) -> str | None:
         return next((label for v, label in self.decisions if v == value), None)
@@ -44,6 +46,7 @@ def _steps_from_json(steps_json: str) -> dict[str, StepMeta]:
             id=s["id"], name=s["name"], lane=s.get("lane"), role=s["role"], scope=s["scope"],
             decisions=tuple((d["value"], d["label"]) for d in s["decisions"]),
             fields=tuple(s.get("fields") or ()), due_working_days=s.get("due_working_days"),
+            requires=tuple(s.get("requires") or ()), produces=tuple(s.get("produces") or ()),
         )
         for key, s in raw.items()
     }
@@ -171,9 +174,43 @@ def _follow(dossier: Dossier, instance: ProcessInstance, steps: dict[str, StepMe
     )
 
 
+def reproject_open_tasks(session: Session, instance: ProcessInstance,
+                         version: ProcessModelVersion, dossier: Dossier, wf,
+                         now: datetime) -> list[Task]:
+    """After the instance moved to ``version``: open rows take the new step's metadata.
+
+    A row keeps its id and received time; its name, lane, role, scope, organisation and due
+    date follow the new version, and a claim is dropped when the role or organisation changed
+    (the claimant may no longer be a candidate). Then the usual projection runs for tasks that
+    opened or closed.
+    """
+    steps = steps_of(version)
+    open_ids = {t.task_id for t in runner.open_tasks(wf)}
+    with session.no_autoflush:
+        rows = list(session.scalars(
+            select(Task).where(Task.instance_id == instance.id, Task.state == "open")))
+    for row in rows:
+        step = steps.get(row.step)
+        if row.id not in open_ids or step is None:
+            continue
+        organisation_id = scope_organisation(step, dossier, dossier.campaign)
+        if (row.role, row.organisation_id) != (step.role, organisation_id):
+            row.claimed_by_id = None
+            row.claimed_at = None
+        row.name, row.lane, row.role, row.scope = step.name, step.lane, step.role, step.scope
+        row.organisation_id = organisation_id
+        row.due_on = due_date(step, row.received_at, dossier.campaign)
+    return sync_tasks(session, instance, version, dossier, wf, now)
+
+
 def mark_returned(dossier: Dossier) -> None:
     """A return sends the dossier back; the status shows it until it is resubmitted."""
     dossier.status = DossierStatus.RETURNED
+
+
+def working_days_since(day: date, today: date) -> int:
+    """Working days used from ``day`` (a task received) up to today."""
+    return _calendar(today.year).working_days_between(day, today)
 
 
 def working_days_left(due_on: date | None, today: date) -> int | None:

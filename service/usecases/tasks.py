@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.base import ExecutableOption
 
-from service.audit.log import EventInput, RequestContext, append, utcnow
+from service.audit.log import Actor, EventInput, RequestContext, append, utcnow
 from service.db.models import Dossier, IdempotencyRecord, ProcessInstance, Task, User
 from service.db.session import UnitOfWork
 from service.domain.dossiers import Decision, DossierRuleError, clean_text
@@ -20,7 +20,12 @@ from service.domain.roles import Scope
 from service.engine import runner
 from service.usecases import route
 from service.usecases.actors import actor_for_org
-from service.usecases.documents import current_versions, store_version, version_ref
+from service.usecases.documents import (
+    DOCUMENT_KINDS,
+    current_versions,
+    store_version,
+    version_ref,
+)
 from service.usecases.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.usecases.principal import Principal
 from service.usecases.scoping import is_candidate, task_filter
@@ -182,6 +187,8 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
                            code="reason_required") from None
     if not isinstance(completion.fields, dict):
         raise InvalidInput("Trường dữ liệu phải là một đối tượng.")
+    if decision == Decision.APPROVE and step.requires:
+        _require_documents(dossier, step, completion)
 
     now = utcnow()
     # Compare-and-set first: the loser of a race stops here, before any engine work.
@@ -211,6 +218,15 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
 
     wf = runner.restore(instance.model_version.spec_json, instance.model_version.sha256,
                         instance.state_json)
+    timers_fired = _fire_timers(wf)
+    if timers_fired and task.id not in {t.task_id for t in runner.open_tasks(wf)}:
+        # A deadline passed before this decision arrived: the route has moved on without it.
+        task_id, instance_id = task.id, instance.id
+        uow.rollback()  # the compare-and-set above, and anything else of this attempt
+        record_timers(uow, ctx, instance_id)
+        uow.commit()
+        raise Conflict("Bước này đã hết thời hạn và quy trình đã tự chuyển sang bước tiếp theo; "
+                       "vui lòng tải lại.", code="timer_fired", details={"task_id": task_id})
     try:
         runner.complete(wf, task.id, decision=decision, fields=completion.fields,
                         service_data={"decided_by_role": task.role})
@@ -233,10 +249,62 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
         dossier_id=dossier.id, step=task.step, decision=decision, comment=comment or None,
         details={"step_name": task.name, "decision_label": step.decision_label(decision),
                  "status_after": dossier.status, "next_step": dossier.current_step,
-                 "attachments": attached},
+                 "attachments": attached, **({"timers_fired": True} if timers_fired else {})},
         documents=current_versions(dossier),
     ))
     return task
+
+
+def _require_documents(dossier: Dossier, step: route.StepMeta, completion: Completion) -> None:
+    """A step that ``requires`` kinds of document approves only once the dossier has them."""
+    present = {d.kind for d in dossier.documents if d.latest_version > 0}
+    if completion.attachment is not None:
+        present.add(completion.attachment_kind)
+    missing = [kind for kind in step.requires if kind not in present]
+    if missing:
+        names = ", ".join(f"“{DOCUMENT_KINDS.get(kind, kind)}”" for kind in missing)
+        raise InvalidInput(f"Hồ sơ chưa có {names}; cần bổ sung trước khi đồng ý ở bước này.",
+                           code="document_required", details={"kinds": missing})
+
+
+def _fire_timers(wf) -> bool:
+    try:
+        return runner.fire_due_timers(wf)
+    except runner.EngineError as exc:
+        raise InvalidInput(str(exc), code="engine_error") from None
+
+
+def record_timers(uow: UnitOfWork, ctx: RequestContext, instance_id: int) -> bool:
+    """Load an instance, let due timers fire, and save what they did (audited as the system).
+
+    Used when a command finds that a timer has moved the instance under it; a background
+    worker that fires timers on its own will call the same. True when anything moved.
+    """
+    instance = uow.session.get(ProcessInstance, instance_id)
+    if instance is None or instance.status != "running":
+        return False
+    version = instance.model_version
+    wf = runner.restore(version.spec_json, version.sha256, instance.state_json)
+    if not _fire_timers(wf):
+        return False
+    now = utcnow()
+    dossier = uow.session.get(Dossier, instance.dossier_id)
+    before = dossier.current_step
+    route.sync_tasks(uow.session, instance, version, dossier, wf, now)
+    instance.state_json = runner.dump_state(wf)
+    instance.updated_at = now
+    dossier.updated_at = now
+    try:
+        uow.session.flush()
+    except StaleDataError:
+        raise Conflict("Hồ sơ vừa được cập nhật bởi người khác; vui lòng tải lại.") from None
+    append(uow.session, Actor(None, "system"), ctx, EventInput(
+        action="instance.timers_fired", target_type="process_instance",
+        target_id=str(instance.id), dossier_id=dossier.id, step=dossier.current_step,
+        details={"step_before": before, "status_after": dossier.status,
+                 "next_step": dossier.current_step},
+    ))
+    return True
 
 
 def request_fingerprint(task_id: str, payload: dict) -> str:
@@ -258,16 +326,31 @@ def remember_idempotent(uow: UnitOfWork, user_id: int, key: str, fingerprint: st
 
 @dataclass(frozen=True)
 class TaskView:
-    """What the action form offers: the step's decisions and the fields it accepts."""
+    """What the action form offers: the step's decisions and the fields it accepts.
+
+    ``requires``: kinds of document the dossier must hold before an approval; ``produces``:
+    kinds the step makes, the first of which is the kind of a file attached to the decision
+    (``attachment_kind``).
+    """
 
     decisions: tuple[tuple[str, str], ...]
     fields: tuple[str, ...]
     model_key: str
     model_version: int
+    requires: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()
+
+    @property
+    def attachment_kind(self) -> str:
+        return self.produces[0] if self.produces else "attachment"
+
+    def attachment_kind_for(self, requested: str | None) -> str:
+        """The kind a file attached to the decision is stored as: one the step produces."""
+        return requested if requested and requested in self.produces else self.attachment_kind
 
 
 def task_view(uow: UnitOfWork, task: Task) -> TaskView:
     instance = uow.session.get(ProcessInstance, task.instance_id)
     step = route.steps_of(instance.model_version)[task.step]
     return TaskView(step.decisions, step.fields, instance.model_version.model.key,
-                    instance.model_version.version)
+                    instance.model_version.version, step.requires, step.produces)

@@ -12,12 +12,21 @@ from service.usecases import auth as auth_uc
 from service.usecases import campaigns as campaigns_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
+from service.usecases import migration as migration_uc
 from service.usecases import process_models as models_uc
+from service.usecases import route_map
 from service.usecases import tasks as tasks_uc
-from service.usecases.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
+from service.usecases.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Unauthenticated,
+    UseCaseError,
+)
 from service.web import serializers as ser
 from service.web.dossiers import attachment_response
 from service.web.extensions import read_connection, services, unit_of_work
+from service.web.models import issues_response, xml_body
 from service.web.openapi import openapi_document
 from service.web.security import request_context
 
@@ -292,6 +301,77 @@ def model_version(key: str, number: int):
         body = ser.model_version(version)
         body["xml"] = version.xml.decode("utf-8")
         return jsonify(body)
+
+
+@bp.route("/process-models/<key>/diff")
+@api_auth
+def model_diff(key: str):
+    with unit_of_work(write=False) as uow:
+        before, after, result = models_uc.diff_versions(uow, key, int_arg("from"), int_arg("to"))
+        return jsonify(ser.model_diff(before, after, result))
+
+
+@bp.route("/process-models/<key>/draft", methods=["PUT"])
+@api_auth
+def save_model_draft(key: str):
+    if not g.principal.has_role(Role.ADMIN):
+        raise Forbidden("Chỉ quản trị hệ thống được sửa quy trình.")
+    xml = xml_body()
+    try:
+        with unit_of_work() as uow:
+            draft, issues = models_uc.save_draft(uow, g.principal, request_context(), key, xml)
+            body = {"saved": True, "sha256": draft.sha256,
+                    "updated_at": ser.iso(draft.updated_at), "issues": issues}
+            uow.commit()
+    except UseCaseError as exc:
+        if "issues" not in exc.details:
+            raise
+        return issues_response(exc)
+    return jsonify(body)
+
+
+@bp.route("/process-models/<key>/publish", methods=["POST"])
+@api_auth
+def publish_model(key: str):
+    if not g.principal.has_role(Role.ADMIN):
+        raise Forbidden("Chỉ quản trị hệ thống được công bố quy trình.")
+    xml = xml_body()
+    try:
+        with unit_of_work() as uow:
+            version, created = models_uc.publish_version(uow, g.principal, request_context(),
+                                                         xml, key=key)
+            body = {"valid": True, "issues": [], "version": ser.model_version(version)}
+            uow.commit()
+    except UseCaseError as exc:
+        if "issues" not in exc.details:
+            raise
+        return issues_response(exc)
+    return jsonify(body), 201 if created else 200
+
+
+@bp.route("/dossiers/<int:dossier_id>/migrate", methods=["POST"])
+@api_auth
+def migrate_dossier(dossier_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        moved = migration_uc.migrate_instance(uow, g.principal, request_context(), dossier_id,
+                                              body.get("version"))
+        uow.commit()
+    return jsonify(ser.migrated(moved))
+
+
+@bp.route("/dossiers/<int:dossier_id>/route")
+@api_auth
+def dossier_route(dossier_id: int):
+    with unit_of_work(write=False) as uow:
+        return jsonify(ser.dossier_route(route_map.dossier_route(uow, g.principal, dossier_id)))
+
+
+@bp.route("/campaigns/<int:campaign_id>/heatmap")
+@api_auth
+def campaign_heatmap(campaign_id: int):
+    with unit_of_work(write=False) as uow:
+        return jsonify(ser.heatmap(route_map.campaign_heatmap(uow, g.principal, campaign_id)))
 
 
 @bp.route("/audit/export")

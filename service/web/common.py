@@ -6,16 +6,19 @@ from datetime import UTC, date, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from service.domain.dates import format_date, format_datetime
 from service.usecases.principal import Principal
+from service.web.errors import wants_json
 
 
 def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if g.get("principal") is None:
+            if wants_json():  # a script's request: a JSON 401, not a login page
+                abort(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from service.domain.dossiers import (
@@ -16,13 +16,15 @@ from service.domain.dossiers import (
 from service.usecases import campaigns as campaigns_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
-from service.usecases import route
+from service.usecases import route, route_map
 from service.usecases import tasks as tasks_uc
 from service.usecases.errors import UseCaseError
 from service.usecases.scoping import can_edit_dossier, is_candidate
+from service.web import serializers as ser
 from service.web.common import login_required, parse_int, principal
 from service.web.extensions import services, unit_of_work
 from service.web.security import request_context
+from service.web.templating import nav_campaigns
 
 bp = Blueprint("dossiers", __name__)
 
@@ -47,7 +49,8 @@ def index():
         rows, next_cursor = dossiers_uc.list_dossiers(uow, principal(), query)
         all_campaigns = campaigns_uc.list_campaigns(uow)
         return render_template("dossiers/list.html", rows=rows, next_cursor=next_cursor,
-                               campaigns=all_campaigns, query=query, labels=_labels())
+                               campaigns=all_campaigns, query=query, labels=_labels(),
+                               route_campaigns=nav_campaigns(all_campaigns))
 
 
 def _proposals_from_form(form) -> list[dict]:
@@ -106,6 +109,14 @@ def detail(dossier_id: int):
             editable=can_edit_dossier(who, dossier) and dossier.status in dossiers_uc.EDITABLE,
             labels=_labels(),
         )
+
+
+@bp.route("/dossiers/<int:dossier_id>/route.json")
+@login_required
+def route_json(dossier_id: int):
+    """The dossier's own diagram with completed and current steps, returns, flows taken."""
+    with unit_of_work(write=False) as uow:
+        return jsonify(ser.dossier_route(route_map.dossier_route(uow, principal(), dossier_id)))
 
 
 @bp.route("/dossiers/<int:dossier_id>/proposals", methods=["POST"])
@@ -198,7 +209,8 @@ def task(task_id: str):
     completion = tasks_uc.Completion(
         decision=request.form.get("decision", ""), comment=request.form.get("comment", ""),
         fields={k[6:]: v for k, v in request.form.items() if k.startswith("field_")},
-        attachment=attachment)
+        attachment=attachment,
+        attachment_kind=view.attachment_kind_for(request.form.get("attachment_kind")))
     try:
         with unit_of_work() as uow:
             tasks_uc.complete(uow, services().store, who, request_context(), task_id,

@@ -33,7 +33,15 @@ CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """JSON for the API, for page endpoints that answer JSON (``*.json``), and for any request
+    that asks for it (the modeler's and viewers' fetch calls send ``Accept: application/json``,
+    a JSON body, or ``?format=json``)."""
+    if request.path.startswith("/api/") or request.path.endswith(".json"):
+        return True
+    if request.is_json or request.args.get("format") == "json":
+        return True
+    return request.accept_mimetypes.best_match(
+        ("text/html", "application/json")) == "application/json"
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):

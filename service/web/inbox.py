@@ -11,6 +11,7 @@ from service.usecases import tasks as tasks_uc
 from service.web.common import login_required, parse_int, principal, safe_next
 from service.web.extensions import unit_of_work
 from service.web.security import request_context
+from service.web.templating import nav_campaigns
 
 bp = Blueprint("inbox", __name__)
 
@@ -34,7 +35,7 @@ def index():
         all_campaigns = campaigns_uc.list_campaigns(uow)
         steps = sorted({(t.step, t.name) for t in tasks})
     return render_template("inbox.html", rows=rows, campaigns=all_campaigns, steps=steps,
-                           query=query)
+                           query=query, route_campaigns=nav_campaigns(all_campaigns))
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])

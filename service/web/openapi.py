@@ -36,10 +36,27 @@ def _op(summary: str, *, ok: int = 200, body: str | None = None, params=(), erro
     return op
 
 
+def _xml_op(summary: str, *, ok: int, errors: tuple[int, ...]) -> dict:
+    """An operation whose body is a BPMN document (raw XML, or a multipart ``file``)."""
+    op = _op(summary, ok=ok, params=(("key", "path", "str"),), errors=errors)
+    op["requestBody"] = {"required": True, "content": {
+        "application/xml": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary"}}}}}}
+    for code in ("413", "422"):
+        if code in op["responses"]:
+            op["responses"][code]["content"]["application/json"]["schema"] = {
+                "$ref": "#/components/schemas/InvalidBpmn"}
+    return op
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     dossier_id = ("dossier_id", "path", "int")
     task_id = ("task_id", "path", "str")
+    publish = _xml_op("Công bố BPMN thành phiên bản mới (trùng nội dung: phiên bản đã có, 200)",
+                      ok=201, errors=(401, 403, 413, 422))
+    publish["responses"]["200"] = {"description": "Nội dung trùng một phiên bản đã công bố"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "TĐKT Flow API", "version": "1.0.0",
@@ -86,6 +103,17 @@ def openapi_document() -> dict:
             "/dossiers/{dossier_id}/history": {"get": _op("Lịch sử xử lý",
                                                           params=(dossier_id,),
                                                           errors=(401, 404))},
+            "/dossiers/{dossier_id}/route": {"get": _op(
+                "Sơ đồ của hồ sơ: bước đã xử lý, bước đang chờ, trả lại, luồng đã đi",
+                params=(dossier_id,), errors=(401, 404), response="DossierRoute")},
+            "/dossiers/{dossier_id}/migrate": {"post": _op(
+                "Chuyển hồ sơ đang chạy sang phiên bản quy trình mới hơn (quản trị)",
+                params=(dossier_id,), body="Migration", errors=(401, 403, 404, 409, 422),
+                response="Migrated")},
+            "/campaigns/{campaign_id}/heatmap": {"get": _op(
+                "Số hồ sơ chờ ở từng bước của đợt thi đua",
+                params=(("campaign_id", "path", "int"),), errors=(401, 404),
+                response="Heatmap")},
             "/tasks": {"get": _op("Hộp công việc", params=(("state", "query", "str"),
                                                           ("campaign", "query", "int"),
                                                           ("step", "query", "str")))},
@@ -106,6 +134,14 @@ def openapi_document() -> dict:
                                        "422": {"description": "Báo cáo kiểm tra theo phần tử"},
                                        "403": {"description": "Error"}}},
             },
+            "/process-models/{key}/draft": {"put": _xml_op(
+                "Lưu bản nháp (ghi đè); vấn đề của sơ đồ được báo, không chặn việc lưu",
+                ok=200, errors=(401, 403, 404, 413, 422))},
+            "/process-models/{key}/publish": {"post": publish},
+            "/process-models/{key}/diff": {"get": _op(
+                "So sánh hai phiên bản: phần tử thêm, bỏ, thay đổi",
+                params=(("key", "path", "str"), ("from", "query", "int"),
+                        ("to", "query", "int")), errors=(401, 404), response="ModelDiff")},
             "/process-models/{key}/versions/{number}": {"get": _op(
                 "Một phiên bản quy trình", params=(("key", "path", "str"),
                                                    ("number", "path", "int")),
@@ -156,6 +192,36 @@ def openapi_document() -> dict:
                                         "partly_approved", "rejected"]},
                     "current_step": {"type": ["string", "null"]},
                     "proposals": {"type": "array"}, "documents": {"type": "array"}}},
+                "Issue": {"type": "object", "properties": {
+                    "element_id": {"type": ["string", "null"]},
+                    "element_name": {"type": ["string", "null"]},
+                    "code": {"type": "string"}, "message": {"type": "string"}}},
+                "InvalidBpmn": {"type": "object", "required": ["error", "issues"], "properties": {
+                    "error": {"$ref": "#/components/schemas/Error/properties/error"},
+                    "issues": {"type": "array",
+                               "items": {"$ref": "#/components/schemas/Issue"}}}},
+                "ModelDiff": {"type": "object", "properties": {
+                    "from": {"type": "integer"}, "to": {"type": "integer"},
+                    "added": {"type": "array"}, "removed": {"type": "array"},
+                    "changed": {"type": "array"}}},
+                "Migration": {"type": "object", "required": ["version"],
+                              "properties": {"version": {"type": "integer"}}},
+                "Migrated": {"type": "object", "properties": {
+                    "dossier_id": {"type": "integer"}, "from_version": {"type": "integer"},
+                    "to_version": {"type": "integer"},
+                    "current_step": {"type": ["string", "null"]}}},
+                "DossierRoute": {"type": "object", "properties": {
+                    "model": {"type": "object"}, "xml": {"type": "string"},
+                    "completed": {"type": "array", "items": {"type": "string"}},
+                    "current": {"type": "array", "items": {"type": "string"}},
+                    "returns": {"type": "array", "items": {"type": "object", "properties": {
+                        "from": {"type": "string"}, "to": {"type": "string"},
+                        "count": {"type": "integer"}}}},
+                    "flows": {"type": "array", "items": {"type": "string"}}}},
+                "Heatmap": {"type": "object", "properties": {
+                    "campaign": {"type": "object"}, "model": {"type": "object"},
+                    "xml": {"type": "string"}, "steps": {"type": "object"},
+                    "other_versions": {"type": "array"}}},
                 "Completion": {"type": "object", "required": ["decision"], "properties": {
                     "decision": {"enum": ["approve", "return", "reject"]},
                     "comment": {"type": "string"}, "fields": {"type": "object"}}},

@@ -14,7 +14,11 @@ from service.db.models import (
     Proposal,
     Task,
 )
+from service.engine.diff import ModelDiff
+from service.usecases.migration import Migrated
 from service.usecases.principal import Principal
+from service.usecases.process_models import DraftInfo, Source
+from service.usecases.route_map import DossierRoute, Heatmap
 
 # The relationships each shape below reads, as loader options for the query that fetches its
 # rows. The model's relationships are lazy, so without these a list of N rows would cost N more
@@ -100,3 +104,56 @@ def model_version(v: ProcessModelVersion) -> dict:
 def process_model(m: ProcessModel) -> dict:
     return {"key": m.key, "name": m.name,
             "versions": [model_version(v) for v in m.versions]}
+
+
+def draft(d: DraftInfo | None) -> dict | None:
+    if d is None:
+        return None
+    return {"sha256": d.sha256, "updated_at": iso(d.updated_at), "base_version": d.base_version,
+            "updated_by": d.updated_by}
+
+
+def model_source(s: Source) -> dict:
+    return {"key": s.key, "name": s.name, "latest_version": s.latest_version,
+            "draft": draft(s.draft), "from": s.origin, "xml": s.xml.decode("utf-8")}
+
+
+def model_diff(before: int, after: int, d: ModelDiff) -> dict:
+    def ref(e) -> dict:
+        return {"id": e.id, "type": e.type, "name": e.name}
+
+    return {
+        "from": before, "to": after,
+        "added": [ref(e) for e in d.added],
+        "removed": [ref(e) for e in d.removed],
+        "changed": [{**ref(e), "changes": [{"field": c.field, "before": c.before,
+                                           "after": c.after} for c in e.changes]}
+                    for e in d.changed],
+    }
+
+
+def dossier_route(r: DossierRoute) -> dict:
+    return {"model": {"key": r.key, "version": r.version, "sha256": r.sha256},
+            "xml": r.xml.decode("utf-8"), "completed": r.completed, "current": r.current,
+            "returns": [{"from": x.source, "to": x.target, "count": x.count} for x in r.returns],
+            "flows": r.flows}
+
+
+def heatmap(h: Heatmap) -> dict:
+    return {
+        "campaign": {"id": h.campaign.id, "name": h.campaign.name,
+                     "deadline": iso(h.campaign.deadline)},
+        "model": {"key": h.key, "version": h.version},
+        "xml": h.xml.decode("utf-8"),
+        "steps": {step: {"name": s.name, "waiting": s.waiting,
+                         "oldest_received_at": iso(s.oldest_received_at),
+                         "oldest_working_days": s.oldest_working_days}
+                  for step, s in h.steps.items()},
+        "other_versions": [{"version": v, "waiting": n}
+                           for v, n in sorted(h.other_versions.items())],
+    }
+
+
+def migrated(m: Migrated) -> dict:
+    return {"dossier_id": m.dossier_id, "from_version": m.from_version,
+            "to_version": m.to_version, "current_step": m.current_step}

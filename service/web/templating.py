@@ -11,7 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from service.domain.i18n import N_
 from service.domain.roles import ROLE_LABELS, Role
+from service.usecases import campaigns as campaigns_uc
 from service.web.common import vn_date, vn_datetime
+from service.web.extensions import unit_of_work
 
 HISTORY_LABELS = {
     "dossier.created": N_("Lập hồ sơ"),
@@ -51,6 +53,38 @@ def lang_url(lang: str) -> str:
     return f"{request.script_root}{path}?{urlencode([*query, ('lang', lang)])}"
 
 
+NAV_CAMPAIGNS = 5
+
+
+def nav_campaigns(campaigns: list) -> list:
+    """The campaigns the navbar links to, from a list a page has already read (deadline
+    order, newest first): a view that passes them as ``route_campaigns`` saves the query."""
+    return list(campaigns)[:NAV_CAMPAIGNS]
+
+
+class RouteCampaigns:
+    """The campaigns the navbar links to (their route pages), read only if a page shows them
+    and its view did not pass them; read once per rendered page."""
+
+    def __init__(self) -> None:
+        self._items: list | None = None
+
+    def _load(self) -> list:
+        if self._items is None:
+            with unit_of_work(write=False) as uow:
+                self._items = nav_campaigns(campaigns_uc.list_campaigns(uow))
+        return self._items
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __getitem__(self, index: int):
+        return self._load()[index]
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(vn_date, "vn_date")
     app.add_template_filter(vn_datetime, "vn_datetime")
@@ -63,4 +97,5 @@ def init_app(app: Flask) -> None:
         return {"me": who, "history_labels": HISTORY_LABELS, "role_labels": ROLE_LABELS,
                 "current_lang": str(get_locale() or "vi"),
                 "is_admin": bool(who and who.has_role(Role.ADMIN)),
+                "route_campaigns": RouteCampaigns() if who else [],
                 "is_unit": bool(who and who.has_role(Role.UNIT_OFFICER, Role.UNIT_HEAD))}
