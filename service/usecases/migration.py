@@ -120,3 +120,52 @@ def migrate_instance(uow: UnitOfWork, principal: Principal, ctx: RequestContext,
                  "current_steps": [t.step for t in runner.open_tasks(moved.workflow)]},
     ))
     return Migrated(dossier.id, current.version, target.version, dossier.current_step)
+
+
+@dataclass(frozen=True)
+class RunningInstance:
+    """A running dossier of a model, with what a move to the latest version would meet."""
+
+    dossier_id: int
+    title: str
+    unit: str
+    version: int
+    waiting: tuple[tuple[str, str], ...]  # (step id, step name)
+    movable: bool
+    blocked_by: tuple[str, ...]  # waiting step ids the latest version does not have
+
+
+def running_instances(uow: UnitOfWork, principal: Principal, key: str
+                      ) -> tuple[ProcessModelVersion | None, list[RunningInstance]]:
+    """Running dossiers of model ``key`` on versions older than its latest (admin only)."""
+    if not principal.has_role(Role.ADMIN):
+        raise Forbidden("Chỉ quản trị hệ thống được xem hồ sơ theo phiên bản quy trình.")
+    session = uow.session
+    latest = session.scalar(
+        select(ProcessModelVersion).join(ProcessModelVersion.model)
+        .where(ProcessModelVersion.model.has(key=key))
+        .order_by(ProcessModelVersion.version.desc()).limit(1))
+    if latest is None:
+        raise NotFound(f"Không có quy trình “{key}”.")
+    latest_steps = route.steps_of(latest)
+    rows = session.execute(
+        select(ProcessInstance, Dossier)
+        .join(Dossier, Dossier.id == ProcessInstance.dossier_id)
+        .join(ProcessModelVersion, ProcessModelVersion.id == ProcessInstance.model_version_id)
+        .where(ProcessModelVersion.model_id == latest.model_id,
+               ProcessModelVersion.version < latest.version,
+               ProcessInstance.status == "running")
+        .order_by(Dossier.id)).all()
+    open_steps: dict[int, list[Task]] = {}
+    if rows:
+        for task in session.scalars(select(Task).where(
+                Task.instance_id.in_([i.id for i, _ in rows]), Task.state == "open")):
+            open_steps.setdefault(task.instance_id, []).append(task)
+    result = []
+    for instance, dossier in rows:
+        waiting = tuple((t.step, t.name) for t in open_steps.get(instance.id, []))
+        blocked = tuple(step for step, _ in waiting if step not in latest_steps)
+        result.append(RunningInstance(dossier.id, dossier.title, dossier.unit.name,
+                                      instance.model_version.version, waiting,
+                                      not blocked, blocked))
+    return latest, result

@@ -26,7 +26,7 @@ from service.usecases import migration as migration_uc
 from service.usecases import process_models as models_uc
 from service.usecases.errors import InvalidInput, UseCaseError
 from service.web import serializers as ser
-from service.web.common import login_required, parse_int, principal
+from service.web.common import login_required, parse_int, principal, safe_next
 from service.web.errors import wants_json
 from service.web.extensions import unit_of_work
 from service.web.security import request_context
@@ -187,14 +187,37 @@ def diff(key: str):
                                versions=state.versions)
 
 
+@bp.route("/models/<key>/instances")
+@login_required
+def instances(key: str):
+    """Running dossiers on older versions, each with a move to the latest when possible."""
+    _require_admin()
+    with unit_of_work(write=False) as uow:
+        latest, rows = migration_uc.running_instances(uow, principal(), key)
+        return render_template("admin/instances.html", key=key, model=latest.model,
+                               latest=latest, rows=rows)
+
+
 @bp.route("/dossiers/<int:dossier_id>/migrate", methods=["POST"])
 @login_required
 def migrate(dossier_id: int):
     _require_admin()
     body = request.get_json(silent=True) if request.is_json else None
     target = body.get("version") if isinstance(body, dict) else request.form.get("version")
-    with unit_of_work() as uow:
-        moved = migration_uc.migrate_instance(uow, principal(), request_context(), dossier_id,
-                                              target)
-        uow.commit()
+    back = request.form.get("back") if body is None else None
+    try:
+        with unit_of_work() as uow:
+            moved = migration_uc.migrate_instance(uow, principal(), request_context(),
+                                                  dossier_id, target)
+            uow.commit()
+    except UseCaseError as exc:
+        if back is None:
+            raise
+        flash(exc.message, "danger")
+        return redirect(safe_next(back, "models.index"))
+    if back is not None:
+        flash(gettext("Đã chuyển hồ sơ #%(id)s từ phiên bản %(old)s sang phiên bản %(new)s.",
+                      id=moved.dossier_id, old=moved.from_version, new=moved.to_version),
+              "success")
+        return redirect(safe_next(back, "models.index"))
     return jsonify(ser.migrated(moved))

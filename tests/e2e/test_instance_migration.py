@@ -177,3 +177,37 @@ def test_migration_is_admin_only_and_available_to_the_admin_pages(client):
         steps = set(uow.session.scalars(select(Task.step).where(Task.dossier_id == did,
                                                                 Task.state == "open")))
     assert steps == {"cluster_review"}
+
+
+def test_admin_page_lists_old_version_dossiers_and_moves_them(client):
+    people = users(client)
+    movable = advance(people, "donvi1", title="Hồ sơ đang chuẩn bị")
+    blocked = advance(people, "cum1", title="Hồ sơ chờ Cụm")
+    assert publish(people["quantri"], without_cluster_review()) == 2
+
+    client.post("/login", data={"username": "quantri", "password": DEMO_PASSWORD})
+    page = client.get("/admin/models/commendation/instances")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'data-dossier-id="{movable}"' in html and f'data-dossier-id="{blocked}"' in html
+    assert "Chuyển sang phiên bản 2" in html
+    assert "Không chuyển được: bước cluster_review không có trong phiên bản mới." in html
+
+    back = "/admin/models/commendation/instances"
+    moved = client.post(f"/admin/dossiers/{movable}/migrate",
+                        data={"version": "2", "back": back})
+    assert moved.status_code == 302 and moved.headers["Location"] == back
+    assert instance_version(client.application, movable) == 2
+    after = client.get(back).get_data(as_text=True)
+    assert f"Đã chuyển hồ sơ #{movable} từ phiên bản 1 sang phiên bản 2." in after
+    assert f'data-dossier-id="{movable}"' not in after
+
+    refused = client.post(f"/admin/dossiers/{blocked}/migrate",
+                          data={"version": "2", "back": back})
+    assert refused.status_code == 302
+    assert "không có trong phiên bản 2" in client.get(back).get_data(as_text=True)
+    assert instance_version(client.application, blocked) == 1
+
+    client.post("/logout")
+    client.post("/login", data={"username": "bantdkt", "password": DEMO_PASSWORD})
+    assert client.get(back).status_code == 403
