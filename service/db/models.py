@@ -395,3 +395,33 @@ class AuditEvent(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class NumberRegister(Base):
+    """A register of official numbers (sổ đăng ký văn bản): one per issuing body, calendar year
+    and document code ("QD-UBND"); ``last_number`` is the last number given out."""
+
+    __tablename__ = "number_register"
+    __table_args__ = (UniqueConstraint("organisation_id", "year", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    display_code: Mapped[str] = mapped_column(String(60))
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IssuedNumber(Base):
+    """One number given out by a register, with the document it was given to."""
+
+    __tablename__ = "issued_number"
+    __table_args__ = (UniqueConstraint("register_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("number_register.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(300))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+
+    register: Mapped[NumberRegister] = relationship()
