@@ -69,8 +69,26 @@
     });
   }
 
+  // A read-only viewer of the diagram in ``data.xml`` fetched from ``url``, fitted to view.
+  async function openViewer(container, url) {
+    const tdkt = await loadModdle(container.dataset.moddleUrl);
+    const viewer = new window.BpmnJS({
+      container, moddleExtensions: { tdkt },
+      additionalModules: [window.TdktBpmn.translateModule()],
+    });
+    const response = await fetch(url, {
+      headers: { Accept: "application/json" }, credentials: "same-origin",
+    });
+    if (!response.ok) { throw new Error(`HTTP ${response.status}`); }
+    const data = await response.json();
+    await viewer.importXML(data.xml);
+    fitDiagram(viewer.get("canvas"));
+    return { viewer, data };
+  }
+
   window.TdktBpmn = Object.assign(window.TdktBpmn || {}, {
     fitDiagram,
+    openViewer,
     userTaskPaletteModule,
     loadModdle,
     messages,

@@ -106,18 +106,9 @@
   }
 
   async function start() {
-    const tdkt = await window.TdktBpmn.loadModdle(container.dataset.moddleUrl);
-    const viewer = new window.BpmnJS({
-      container, moddleExtensions: { tdkt }, additionalModules: [window.TdktBpmn.translateModule()],
-    });
+    const { viewer, data } = await window.TdktBpmn.openViewer(
+      container, container.dataset.heatmapUrl);
     window.tdktHeatmapViewer = viewer; // for the browser console
-    const response = await fetch(container.dataset.heatmapUrl, {
-      headers: { Accept: "application/json" }, credentials: "same-origin",
-    });
-    if (!response.ok) { throw new Error(`HTTP ${response.status}`); }
-    const data = await response.json();
-    await viewer.importXML(data.xml);
-    window.TdktBpmn.fitDiagram(viewer.get("canvas"));
     paint(viewer, data);
     listOtherVersions(data);
     const caption = document.querySelector("[data-heatmap-model]");

@@ -59,18 +59,9 @@
   }
 
   async function start() {
-    const tdkt = await window.TdktBpmn.loadModdle(container.dataset.moddleUrl);
-    const viewer = new window.BpmnJS({
-      container, moddleExtensions: { tdkt }, additionalModules: [window.TdktBpmn.translateModule()],
-    });
+    const { viewer, data: route } = await window.TdktBpmn.openViewer(
+      container, container.dataset.routeUrl);
     window.tdktRouteViewer = viewer; // for the browser console
-    const response = await fetch(container.dataset.routeUrl, {
-      headers: { Accept: "application/json" }, credentials: "same-origin",
-    });
-    if (!response.ok) { throw new Error(`HTTP ${response.status}`); }
-    const route = await response.json();
-    await viewer.importXML(route.xml);
-    window.TdktBpmn.fitDiagram(viewer.get("canvas"));
     mark(viewer, route);
     if (caption && route.model) {
       caption.textContent = message("model", { key: route.model.key, version: route.model.version });
