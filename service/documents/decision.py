@@ -3,6 +3,10 @@
 Built from plain inputs and the template data in ``templates/decision.json`` (wording, "Căn cứ"
 lines per legal regime, signer titles, recipients), so an administrator changes the text
 without touching code. Only approved proposal lines reach the decision and its annexed list.
+
+The board attaches a draft of it to its Tờ trình (dự thảo Quyết định): the same text with
+``draft=True``, no number and no date yet (blank "Số:      /QĐ-UBND" and "ngày      tháng      năm
+2023", of ``year``), and the template's draft marker at the top of page 1.
 """
 
 from __future__ import annotations
@@ -15,15 +19,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from service.documents.inputs import normalized
 from service.documents.nd30 import (
     Annex,
     AnnexRow,
     Article,
+    Column,
     OfficialDocument,
     build_docx,
+    date_words,
     document_number,
 )
-from service.domain.dates import administrative_date_line
 from service.domain.money import money_line, reward_amount
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "templates" / "decision.json"
@@ -44,8 +50,8 @@ class ProposalLine:
 @dataclass(frozen=True)
 class DecisionInput:
     province: str  # "Bình Thuận": also the place of the date line
-    sequence: int  # from the issuing body's register
-    date: date
+    sequence: int | None  # from the issuing body's register; None on a draft
+    date: date | None  # None on a draft: a blank date line of ``year``
     signer_name: str
     signer_role: str  # a key of the template's signer_authority: chairman | vice_chairman
     lines: tuple[ProposalLine, ...]
@@ -55,6 +61,8 @@ class DecisionInput:
     achievement: str  # "phong trào thi đua năm 2023"
     regime_date: date | None = None  # the dossier's receipt date; the decision date if None
     provincial_bases: tuple[str, ...] = ()  # the province's own TĐKT rules, "Căn cứ …;"
+    year: int | None = None  # the year of a blank date; required when ``date`` is None
+    draft: bool = False  # dự thảo: no number or date, the template's draft marker on page 1
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -73,25 +81,32 @@ def legal_bases_for(template: dict[str, Any], on: date) -> tuple[str, ...]:
 def decision_document(data: DecisionInput, template: dict[str, Any] | None = None
                       ) -> OfficialDocument:
     t = template if template is not None else load_template()
+    data = normalized(data)  # one spelling of each award, however the lines were typed
     approved = [line for line in data.lines if line.approved]
     if not approved:
         raise ValueError("a decision needs at least one approved proposal line")
+    if data.draft and (data.sequence is not None or data.date is not None):
+        raise ValueError("a draft decision has no number or date yet")
+    if data.date is None and data.year is None:
+        raise ValueError("a decision without a date needs the year of its blank date line")
     number = document_number(data.sequence, t["type_code"], t["body_code"])
     fields = {
         "province": data.province,
         "province_upper": data.province.upper(),
         "proposer_title": t["proposer_title"],
         "submission_number": data.submission_number,
-        "submission_date": _date_words(data.submission_date),
+        "submission_date": date_words(data.submission_date),
         "number": number,
-        "date": _date_words(data.date),
+        "date": date_words(data.date, data.year),
     }
     by_award: OrderedDict[str, list[ProposalLine]] = OrderedDict()
     for line in approved:
         by_award.setdefault(line.award, []).append(line)
 
+    # The regime is fixed at the dossier's receipt; a draft has no date of its own yet, and the
+    # board's submission it goes with is the nearest date there is.
     bases = (
-        *legal_bases_for(t, data.regime_date or data.date),
+        *legal_bases_for(t, data.regime_date or data.date or data.submission_date),
         *data.provincial_bases,
         t["proposal_basis"].format_map(fields),
     )
@@ -105,7 +120,7 @@ def decision_document(data: DecisionInput, template: dict[str, Any] | None = Non
             heading=t["annex"]["heading"].format_map({**fields, "award_upper": award.upper()}),
             guide=t["annex"]["guide"].format_map(fields),
             rows=tuple(AnnexRow(line.name, line.unit, line.award) for line in lines),
-            columns=tuple(t["annex"]["columns"]),
+            columns=tuple(Column.of(c) for c in t["annex"]["columns"]),
         )
         for award, lines in by_award.items()
     )
@@ -116,6 +131,7 @@ def decision_document(data: DecisionInput, template: dict[str, Any] | None = Non
         number=number,
         place=data.province,
         date=data.date,
+        year=data.year,
         summary=t["summary"].format_map({"awards": _join(list(by_award))}),
         signer_authority=tuple(t["signer_authority"][data.signer_role]),
         signer_name=data.signer_name,
@@ -126,6 +142,7 @@ def decision_document(data: DecisionInput, template: dict[str, Any] | None = Non
         enacting_line=t["enacting_line"],
         articles=articles,
         annexes=annexes,
+        draft_marker=t["draft_marker"] if data.draft else None,
     )
 
 
@@ -175,11 +192,6 @@ def _numbered(number: int, sentences: list[str], *, numbered: bool | None = None
 def _decimal_vi(value: Decimal) -> str:
     """``1,5``: Vietnamese decimal comma; whole numbers keep one decimal as in the decree tables."""
     return f"{Decimal(value):.1f}".replace(".", ",")
-
-
-def _date_words(d: date) -> str:
-    """``05 tháng 12 năm 2023``: the template writes the "ngày" before it."""
-    return administrative_date_line("-", d).split(", ngày ", 1)[1]
 
 
 def _join(items: list[str]) -> str:

@@ -14,11 +14,16 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
+from service.documents.catalogue import PAPERS, bundled_template, render
 from service.documents.decision import DecisionInput, ProposalLine, build_decision_docx
 from service.documents.nd30 import (
     Article,
+    Column,
+    DataTable,
     OfficialDocument,
+    Signature,
     build_docx,
+    date_line,
     document_number,
 )
 
@@ -64,7 +69,7 @@ def _report_bytes() -> bytes:
         recipients=("Như trên",),
         archive="VT, NV",
         legal_bases=("Căn cứ Luật Thi đua, Khen thưởng ngày 26 tháng 11 năm 2003.",),
-        paragraphs=("Ban Thi đua - Khen thưởng tỉnh kính trình Chủ tịch xem xét.",),
+        body=("Ban Thi đua - Khen thưởng tỉnh kính trình Chủ tịch xem xét.",),
         articles=(Article(1, "Không dùng trong tờ trình thật; kiểm tra định dạng."),),
     ))
 
@@ -379,3 +384,311 @@ def _resave(document) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+# --- every paper of the catalogue, built from its specimen ---------------------------------------
+#
+# The same decree numbers, checked on each paper's .docx against the model it was built from:
+# what the model says is there (a "Số:" line, a date line, Kính gửi, a co-signer, Nơi nhận, a
+# draft marker) must be there with the decree's fonts and sizes, and nothing else may be.
+
+TABLE_SIZES = (Pt(12), Pt(13))
+
+
+@pytest.fixture(scope="module", params=sorted(PAPERS))
+def paper(request):
+    kind = PAPERS[request.param]
+    data, template = kind.specimen(), bundled_template(kind.template)
+    model = kind.build(data, template)
+    return model, Document(io.BytesIO(render(kind.name, data, template)))
+
+
+def _borderless(document):
+    return [t for t in document.tables if set(_table_borders(t).values()) <= {"nil", "none"}]
+
+
+def _bordered(document):
+    return [t for t in document.tables if set(_table_borders(t).values()) == {"single"}]
+
+
+def _position(document, element) -> int:
+    return list(document.element.body).index(element)
+
+
+def _title_index(document, model) -> int:
+    paragraphs = document.paragraphs
+    return next(i for i, p in enumerate(paragraphs) if p.text == model.kind.upper())
+
+
+def test_paper_page_fonts_and_colour(paper):
+    model, document = paper
+    section = document.sections[0]
+    assert _near(section.page_width, Mm(210)) and _near(section.page_height, Mm(297))
+    for margin, expected in ((section.top_margin, Mm(20)), (section.bottom_margin, Mm(20)),
+                             (section.left_margin, Mm(30)), (section.right_margin, Mm(15))):
+        assert _near(margin, expected)
+    runs = [r for part in _all_parts(document) for r in _text_runs(part)]
+    assert len(runs) >= 20
+    for run in runs:
+        fonts = run.find(qn("w:rPr") + "/" + qn("w:rFonts"))
+        assert {a: fonts.get(qn(f"w:{a}")) for a in FONT_ATTRS} == dict.fromkeys(FONT_ATTRS, TNR)
+        assert not [a for a in fonts.attrib if a.endswith("Theme")]
+        assert run.find(qn("w:rPr") + "/" + qn("w:color")).get(qn("w:val")) == "000000"
+
+
+def test_paper_header_block(paper):
+    model, document = paper
+    header = document.tables[0]
+    assert document.element.body[0] is header._tbl
+    assert set(_table_borders(header).values()) <= {"nil", "none"}
+    assert len(_grid_widths(header)) == 2
+    assert sum(_grid_widths(header)) * 635 == pytest.approx(Mm(165), abs=TOLERANCE)
+    left = [p for p in header.cell(0, 0).paragraphs if p.text]
+    parent = [line.upper() for line in (model.parent_body or "").split("\n") if line]
+    issuing = [line.upper() for line in model.issuing_body.split("\n") if line]
+    assert [p.text for p in left] == parent + issuing
+    for paragraph in left[:len(parent)]:
+        _assert_run(_one_run(paragraph), 13)
+    for paragraph in left[len(parent):]:
+        _assert_run(_one_run(paragraph), 13, bold=True)
+    assert _has_bottom_rule(header.cell(0, 0).paragraphs[-1])
+    right = header.cell(0, 1).paragraphs
+    assert [p.text for p in right] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                       "Độc lập - Tự do - Hạnh phúc"]
+    _assert_run(_one_run(right[0]), 13, bold=True)
+    _assert_run(_one_run(right[1]), 14, bold=True)
+
+    number = [p for p in header.cell(1, 0).paragraphs if p.text] if len(header.rows) > 1 else []
+    if model.number is None:
+        assert number == []
+    else:
+        assert [p.text for p in number] == [f"Số: {model.number}"]
+        _assert_run(_one_run(number[0]), 13)
+    dated = [p for p in header.cell(1, 1).paragraphs if p.text] if len(header.rows) > 1 else []
+    if model.dated:
+        assert [p.text for p in dated] == [date_line(model.place, model.date, model.year)]
+        _assert_run(_one_run(dated[0]), 14, italic=True)
+    else:
+        assert dated == []
+
+
+def test_paper_title_summary_and_rule(paper):
+    model, document = paper
+    paragraphs = document.paragraphs
+    index = _title_index(document, model)
+    title = paragraphs[index]
+    assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    _assert_run(_one_run(title), 14, bold=True)
+    lines = [line.strip() for line in model.summary.split("\n") if line.strip()]
+    summary = paragraphs[index + 1:index + 1 + len(lines)]
+    assert [p.text for p in summary] == lines
+    for paragraph in summary:
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        _assert_run(_one_run(paragraph), 14, bold=True)
+    rule = paragraphs[index + 1 + len(lines)]
+    assert rule.text == "" and _has_bottom_rule(rule)
+    assert rule.paragraph_format.left_indent == rule.paragraph_format.right_indent
+
+
+def test_paper_addressees(paper):
+    model, document = paper
+    lines = [p for p in document.paragraphs if p.text.startswith("Kính gửi:")]
+    if not model.addressees:
+        assert lines == []
+        return
+    assert len(lines) == 1 and lines[0].text.endswith(".")
+    for name in model.addressees:
+        assert name in lines[0].text
+    _assert_run(_one_run(lines[0]), 14)
+    assert _position(document, lines[0]._p) > _title_index(document, model)
+
+
+def _body_between_title_and_signature(document, model):
+    paragraphs = document.paragraphs
+    start = _title_index(document, model)
+    signature = _borderless(document)[1]
+    end = _position(document, signature._tbl)
+    skip = {model.kind.upper(), (model.issuer_heading or "").upper(), model.enacting_line}
+    skip.update(line.strip() for line in model.summary.split("\n"))
+    return [p for p in paragraphs[start:]
+            if _position(document, p._p) < end and p.text.strip() and p.text not in skip
+            and not p.text.startswith("Kính gửi:")]
+
+
+def test_paper_body_paragraphs_follow_the_decree(paper):
+    model, document = paper
+    body = _body_between_title_and_signature(document, model)
+    assert len(body) >= 3
+    for paragraph in body:
+        _assert_body_format(paragraph)
+        for run in paragraph.runs:
+            if run.text:
+                assert run.font.size == Pt(14), run.text
+    bases = [p for p in body if p.text.startswith("Căn cứ")]
+    assert len(bases) == len([b for b in model.legal_bases if b.startswith("Căn cứ")])
+    for paragraph in bases:
+        _assert_run(_one_run(paragraph), 14, italic=True)
+
+
+def test_paper_tables_are_bordered_with_a_repeated_bold_header(paper):
+    model, document = paper
+    tables = _bordered(document)
+    expected = len(model.annexes) + sum(1 for b in model.body if isinstance(b, DataTable))
+    assert len(tables) == expected
+    for table in tables:
+        assert sum(_grid_widths(table)) * 635 == pytest.approx(Mm(165), abs=TOLERANCE)
+        header, *rows = table.rows
+        tr_pr = header._tr.trPr
+        assert tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
+        for row in table.rows:
+            assert row._tr.trPr.find(qn("w:cantSplit")) is not None  # a row stays on its page
+        for cell in header.cells:
+            paragraph = cell.paragraphs[0]
+            assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+            run = _one_run(paragraph)
+            assert run.font.size in TABLE_SIZES and run.font.bold, run.text
+        sizes = {run.font.size for row in rows for cell in row.cells
+                 for p in cell.paragraphs for run in p.runs if run.text}
+        assert sizes <= set(TABLE_SIZES)
+        assert all(not run.font.bold for row in rows for cell in row.cells
+                   for p in cell.paragraphs for run in p.runs)
+
+
+def _assert_signature_cell(cell, signature):
+    paragraphs = cell.paragraphs
+    titles = paragraphs[:len(signature.authority)]
+    assert [p.text for p in titles] == [line.upper() for line in signature.authority]
+    for paragraph in titles:
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        _assert_run(_one_run(paragraph), 14, bold=True)
+    rest = paragraphs[len(signature.authority):]
+    if signature.note:
+        assert rest[0].text == signature.note
+        _assert_run(_one_run(rest[0]), 14, italic=True)
+        rest = rest[1:]
+    if signature.name:
+        *space, name = rest
+        assert name.text == signature.name
+        _assert_run(_one_run(name), 14, bold=True)
+    else:
+        space = rest
+    assert len(space) >= 3 and all(p.text == "" for p in space)  # room to sign
+    return len(paragraphs) - (1 if signature.name else 0)  # the line the name stands on
+
+
+def test_paper_signature_blocks_and_recipients(paper):
+    model, document = paper
+    table = _borderless(document)[1]
+    assert set(_table_borders(table).values()) <= {"nil", "none"}
+    assert sum(_grid_widths(table)) * 635 == pytest.approx(Mm(165), abs=TOLERANCE)
+    signer = Signature(model.signer_authority, model.signer_name, model.signer_note)
+    if model.co_signer is None:
+        _assert_signature_cell(table.cell(0, 1), signer)
+        recipients_cell = table.cell(0, 0)
+    else:
+        left = _assert_signature_cell(table.cell(0, 0), model.co_signer)
+        right = _assert_signature_cell(table.cell(0, 1), signer)
+        assert left == right  # the two names (or the places for them) stand on one line
+        recipients_cell = table.cell(1, 0) if len(table.rows) > 1 else None
+    if not model.recipients and not model.archive:
+        texts = [p.text for t in document.tables for c in t._cells for p in c.paragraphs]
+        assert "Nơi nhận:" not in texts
+        return
+    heading, *lines = recipients_cell.paragraphs
+    assert heading.text == "Nơi nhận:"
+    _assert_run(_one_run(heading), 12, bold=True, italic=True)
+    assert [p.text for p in lines] == (
+        [f"- {r};" for r in model.recipients] + [f"- Lưu: {model.archive}."])
+    for paragraph in lines:
+        _assert_run(_one_run(paragraph), 11)
+
+
+def test_paper_page_numbers_and_draft_marker(paper):
+    model, document = paper
+    section = document.sections[0]
+    header = section.header.paragraphs[0]._p
+    assert [c.get(qn("w:fldCharType")) for c in header.iter(qn("w:fldChar"))] == [
+        "begin", "separate", "end"]
+    assert [i.text.strip() for i in header.iter(qn("w:instrText"))] == ["PAGE"]
+    first = section.first_page_header._element
+    assert section._sectPr.find(qn("w:titlePg")) is not None
+    assert first.find(".//" + qn("w:fldChar")) is None
+    assert first.find(".//" + qn("w:fldSimple")) is None
+    text = "".join(t.text or "" for t in first.iter(qn("w:t")))
+    assert text == (model.draft_marker or "")
+    if model.draft_marker:
+        [run] = [r for r in section.first_page_header.paragraphs[0].runs if r.text]
+        _assert_run(run, 14, bold=True)
+        border = run._r.find(qn("w:rPr") + "/" + qn("w:bdr"))
+        assert border is not None and border.get(qn("w:val")) == "single"  # boxed
+
+
+def test_paper_annexes_start_a_page(paper):
+    model, document = paper
+    paragraphs = document.paragraphs
+    for annex in model.annexes:
+        first = annex.label or annex.heading.split("\n")[0].upper()
+        index = next(i for i, p in enumerate(paragraphs) if p.text == first
+                     and paragraphs[i - 1]._p.find(".//" + qn("w:br")) is not None)
+        _assert_run(_one_run(paragraphs[index]), 14, bold=True)
+        guide = next(p for p in paragraphs[index:] if p.text == annex.guide)
+        _assert_run(_one_run(guide), 14, italic=True)
+
+
+# --- the shapes no specimen has ---------------------------------------------------------------
+
+
+def _minimal(**changes) -> OfficialDocument:
+    data = dict(
+        kind="Tờ trình", parent_body="UBND TỈNH BÌNH THUẬN",
+        issuing_body="BAN THI ĐUA - KHEN THƯỞNG",
+        number=document_number(None, "TTr", "BTĐKT"), place="Bình Thuận", date=None, year=2023,
+        summary="Về việc đề nghị tặng Bằng khen", signer_authority=("TRƯỞNG BAN",),
+        signer_name="Trần Văn Hùng", recipients=("Như trên",), archive="VT, NV",
+        body=("Nội dung tờ trình.",),
+    )
+    data.update(changes)
+    return build_docx(OfficialDocument(**data))
+
+
+def test_several_addressees_hang_under_the_label():
+    document = Document(io.BytesIO(_minimal(addressees=("Chủ tịch UBND tỉnh", "Sở Nội vụ"))))
+    first, second = [p for p in document.paragraphs if p.text.startswith(("Kính gửi:", "- Sở"))]
+    assert first.text == "Kính gửi:\t- Chủ tịch UBND tỉnh;"
+    assert second.text == "- Sở Nội vụ."
+    assert first.paragraph_format.left_indent == second.paragraph_format.left_indent
+    assert first.paragraph_format.first_line_indent < 0  # the label hangs out to the left
+    for paragraph in (first, second):
+        _assert_run(_one_run(paragraph), 14)
+
+
+def test_blank_number_and_date_keep_their_spaces():
+    document = Document(io.BytesIO(_minimal()))
+    header = document.tables[0]
+    number = header.cell(1, 0).paragraphs[0]
+    assert number.text == "Số:      /TTr-BTĐKT"
+    assert header.cell(1, 1).paragraphs[0].text == "Bình Thuận, ngày      tháng      năm 2023"
+    for paragraph in (number, header.cell(1, 1).paragraphs[0]):
+        [t] = paragraph._p.iter(qn("w:t"))
+        assert t.get(qn("xml:space")) == "preserve"  # Word would collapse the blanks otherwise
+
+
+def test_a_blank_date_needs_its_year():
+    with pytest.raises(ValueError):
+        _minimal(year=None)
+
+
+def test_column_widths_and_alignment_are_checked():
+    with pytest.raises(ValueError):
+        Column("STT", width=0)
+    with pytest.raises(ValueError):
+        Column("STT", align="middle")
+    assert Column.of("Năm") == Column("Năm")
+    assert Column.of({"heading": "Năm", "width": 18, "align": "center"}) == Column(
+        "Năm", 18.0, "center")
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_refused():
+    table = DataTable((Column("STT"), Column("Tên")), (("a", "b"),))
+    with pytest.raises(ValueError):
+        _minimal(body=(table,))
