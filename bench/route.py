@@ -225,6 +225,7 @@ class ServiceRoute:
         event.listen(self.app.extensions["tdkt"].engine, "before_cursor_execute", self._count)
         self.transport = TRANSPORTS[transport](self.app)
         self.requests: dict[str, RequestStats] = {}
+        self.meeting: dict | None = None
         # Argon2 login is slow on purpose and is not part of a route: tokens come first.
         self.tokens: dict[str, str] = {}
         for _step, user in ROUTE:
@@ -267,11 +268,21 @@ class ServiceRoute:
             mine = [t for t in items if t["dossier_id"] == dossier["id"]]
             if [t["step"] for t in mine] != [step]:
                 raise RouteFailed(f"{user} expected the single task {step}, sees {mine}")
+            body: dict[str, Any] = {"decision": "approve", "comment": ""}
+            if step == "cluster_review":
+                body["meeting"] = self._meeting(mine[0]["id"], user)
             result = self._call("POST /tasks/{id}/complete", "POST",
-                                f"/tasks/{mine[0]['id']}/complete", user,
-                                {"decision": "approve", "comment": ""})
+                                f"/tasks/{mine[0]['id']}/complete", user, body)
         if result is None or result["dossier"]["status"] != "approved":
             raise RouteFailed(f"dossier {dossier['id']} did not end approved: {result}")
+
+    def _meeting(self, task_id: str, user: str) -> dict:
+        """The cluster's meeting record (every member present), read once from the task form:
+        all the bench's dossiers come from the same unit and so the same cluster."""
+        if self.meeting is None:
+            form = self._call("GET /tasks/{id}", "GET", f"/tasks/{task_id}", user)["form"]
+            self.meeting = {"present": [m["id"] for m in form["meeting_members"]]}
+        return self.meeting
 
     def close(self) -> None:
         self.transport.close()

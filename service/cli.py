@@ -1,4 +1,4 @@
-"""Flask commands: db upgrade, seed-demo, import-bpmn, audit verify, sweep."""
+"""Flask commands: db upgrade, seed-demo, import-bpmn, audit verify, sweep, worker."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
 from service.audit import log as audit_log
 from service.audit.log import RequestContext
 from service.db import migrate, seed
-from service.db.models import DocumentVersion
-from service.usecases import process_models
+from service.jobs import queue
+from service.usecases import papers, process_models
 from service.web.extensions import services, unit_of_work
-from storage.base import sweep_orphans
 
 log = logging.getLogger("tdkt.worker")
 
@@ -79,9 +77,8 @@ def audit_verify() -> None:
 
 def _sweep(grace_hours: int) -> list[str]:
     with unit_of_work(write=False) as uow:
-        keys = set(uow.session.scalars(select(DocumentVersion.object_key)))
-    return sweep_orphans(services().store, lambda key: key in keys,
-                         datetime.now(UTC) - timedelta(hours=grace_hours))
+        return papers.sweep(uow.session, services().store,
+                            datetime.now(UTC) - timedelta(hours=grace_hours))
 
 
 @click.command("sweep")
@@ -94,21 +91,36 @@ def sweep(grace_hours: int) -> None:
 
 @click.command("worker")
 @with_appcontext
-@click.option("--interval", default=3600, show_default=True, help="Giây giữa hai lượt.")
-@click.option("--once", is_flag=True, help="Chạy một lượt rồi dừng.")
-def worker(interval: int, once: bool) -> None:
-    """Background maintenance: orphan sweep and audit-chain verification, periodically."""
+@click.option("--interval", default=3600, show_default=True,
+              help="Giây giữa hai lượt bảo trì (dọn đối tượng mồ côi, kiểm nhật ký).")
+@click.option("--poll", default=5, show_default=True, help="Giây giữa hai lần tìm việc nền.")
+@click.option("--once", is_flag=True, help="Chạy hết việc nền đang chờ và một lượt bảo trì.")
+def worker(interval: int, poll: int, once: bool) -> None:
+    """Background work: queued jobs (generated papers) as they come, and periodically the
+    orphan sweep and the audit-chain verification."""
+    runtime = services().runtime
+    name = queue.worker_name()
+    next_maintenance = 0.0
     while True:
-        removed = _sweep(24)
-        with unit_of_work(write=False) as uow:
-            report = audit_log.verify(uow.session)
-        log.info("maintenance", extra={"orphans_removed": len(removed), "audit_ok": report.ok,
-                                       "audit_first_bad": report.first_bad_id})
-        state = "toàn vẹn" if report.ok else f"bị thay đổi tại #{report.first_bad_id}"
-        click.echo(f"Đã xóa {len(removed)} đối tượng mồ côi; nhật ký {state}.")
+        done = queue.run_ready(runtime, worker=name)
+        if done:
+            click.echo(f"Đã chạy xong {done} việc nền.")
+        if time.monotonic() >= next_maintenance:
+            _maintenance()
+            next_maintenance = time.monotonic() + interval
         if once:
             return
-        time.sleep(interval)
+        time.sleep(poll)
+
+
+def _maintenance() -> None:
+    removed = _sweep(24)
+    with unit_of_work(write=False) as uow:
+        report = audit_log.verify(uow.session)
+    log.info("maintenance", extra={"orphans_removed": len(removed), "audit_ok": report.ok,
+                                   "audit_first_bad": report.first_bad_id})
+    state = "toàn vẹn" if report.ok else f"bị thay đổi tại #{report.first_bad_id}"
+    click.echo(f"Đã xóa {len(removed)} đối tượng mồ côi; nhật ký {state}.")
 
 
 def init_app(app: Flask) -> None:

@@ -57,6 +57,10 @@ class Config:
         self.NODE_MODULES = Path(_env("TDKT_NODE_MODULES", str(PROJECT_ROOT / "node_modules")))
         self.WORKFLOWS_DIR = PROJECT_ROOT / "workflows" / "bpmn"
         self.PROJECT_TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+        # Generated papers are made right after the approving command commits (a few seconds
+        # with LibreOffice); off, they wait for ``flask worker``.
+        self.JOBS_INLINE = _env_bool("TDKT_JOBS_INLINE", True)
+        self.PDF_TIMEOUT_SECONDS = int(_env("TDKT_PDF_TIMEOUT_SECONDS", "120"))
         self.TESTING = False
 
     def _local_secret(self, name: str) -> str:
@@ -84,4 +88,6 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret-key"
         self.AUDIT_KEY = "test-audit-key"
         self.DEMO_PASSWORD = "demo-password"
+        # Papers are queued, not made, unless a test asks (making PDFs takes about a second).
+        self.JOBS_INLINE = False
         self.TESTING = True

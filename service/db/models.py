@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -137,9 +138,20 @@ class AwardType(Base):
     subject: Mapped[str] = mapped_column(String(20))
     ballot_threshold: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
     multiplier: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    # {"individual": "1.0", "household": "1.5"}: where a subject is rewarded differently.
+    subject_multipliers: Mapped[str | None] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(String(300))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+def reward_multiplier(award: AwardType, subject_type: str) -> Decimal:
+    """× mức lương cơ sở for one subject (tập thể, cá nhân, hộ gia đình) of this award."""
+    if award.subject_multipliers:
+        value = json.loads(award.subject_multipliers).get(subject_type)
+        if value is not None:
+            return Decimal(value)
+    return Decimal(award.multiplier)
 
 
 class Campaign(Base):
@@ -176,6 +188,9 @@ class Dossier(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # {"decision": 2, ...}: the template versions this dossier's papers are made from, pinned
+    # when its route starts, as the route itself stays on its model version.
+    template_versions: Mapped[str | None] = mapped_column(Text)
 
     campaign: Mapped[Campaign] = relationship()
     unit: Mapped[Organisation] = relationship(foreign_keys=[unit_id])
@@ -218,6 +233,9 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(String(40))
     display_name: Mapped[str] = mapped_column(String(200))
     generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For a generated paper: its official number ("05/QĐ-UBND") and the template it came from.
+    number: Mapped[str | None] = mapped_column(String(60))
+    template: Mapped[str | None] = mapped_column(String(80))  # "decision@2"
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -242,6 +260,10 @@ class DocumentVersion(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    # The PDF made from a generated .docx, kept beside it with its own hash.
+    pdf_object_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_size: Mapped[int | None] = mapped_column(BigInteger)
 
     document: Mapped[Document] = relationship(back_populates="versions")
 
@@ -425,3 +447,47 @@ class IssuedNumber(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime)
 
     register: Mapped[NumberRegister] = relationship()
+
+
+class DocumentTemplate(Base):
+    """One published version of an official document's template (templates/<name>.json):
+    wording, "Căn cứ" lines, signer titles. Versions are immutable; a dossier keeps the
+    versions it started with (``Dossier.template_versions``)."""
+
+    __tablename__ = "document_template"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(300))
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    published_by: Mapped[User | None] = relationship()
+
+
+class Job(Base):
+    """A unit of background work (the outbox): generated documents now, timers and
+    notifications later. Taken under a lease; a job whose worker died is taken again once
+    its lease has run out, and its effects are keyed so that running twice changes nothing."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_ready", "state", "run_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[str] = mapped_column(Text)
+    dossier_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(20))  # pending | running | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    run_after: Mapped[datetime] = mapped_column(DateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -18,7 +18,8 @@ from service.db.models import (
     User,
 )
 from service.db.session import UnitOfWork
-from service.domain.awards import DEFAULT_AWARDS
+from service.documents import template_store
+from service.domain.awards import DEFAULT_AWARDS, subject_multipliers_json
 from service.domain.roles import OrgKind, Role
 from service.usecases import process_models
 from service.usecases.auth import hash_password
@@ -30,6 +31,7 @@ def load_awards(uow: UnitOfWork) -> None:
             uow.session.add(AwardType(
                 code=award.code, name=award.name, subject=award.subject,
                 ballot_threshold=award.ballot_threshold, multiplier=award.multiplier,
+                subject_multipliers=subject_multipliers_json(award),
                 legal_basis=award.legal_basis, valid_from=award.valid_from))
     uow.session.flush()
 
@@ -46,6 +48,7 @@ def seed_demo(uow: UnitOfWork, *, password: str, workflows_dir) -> bool:
     session = uow.session
     load_awards(uow)
     publish_bundled_models(uow, workflows_dir)
+    template_store.ensure_bundled(session)
     if session.scalar(select(Organisation).where(Organisation.code == demo.PROVINCE[0])):
         return False
     pw_hash = hash_password(password)

@@ -50,6 +50,9 @@ class UnitOfWork:
         self.session: Session
         self.dialect = engine.dialect.name
         self._after_commit: list = []
+        # Called with the id of each job this transaction adds, once it has committed: the web
+        # app sets it to run generated papers straight away (service/jobs/queue.py).
+        self.on_new_job = None
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()

@@ -39,6 +39,7 @@ DISPLAY_TOKENS: dict[str, str] = {
     "UBND": "UBND",
     "BTDKT": "BTĐKT",
     "HDTDKT": "HĐTĐKT",
+    "CTD": "CTĐ",
     "HDND": "HĐND",
     "SNV": "SNV",
 }

@@ -8,6 +8,7 @@ empty hundreds place inside a larger number, and "tỷ" repeating for very large
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 _DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
@@ -31,6 +32,26 @@ def money_in_words(amount: int) -> str:
 def money_line(amount: int) -> str:
     """``4.680.000 đồng (Bốn triệu sáu trăm tám mươi nghìn đồng)``."""
     return f"{format_money(amount)} đồng ({money_in_words(amount)})"
+
+
+# Mức lương cơ sở as dated data: (in force from, đồng per month, the decree that set it). A
+# reward is the award's multiplier times the amount in force on the decision date.
+BASE_SALARY: tuple[tuple[date, int, str], ...] = (
+    (date(2019, 7, 1), 1_490_000, "Nghị định số 38/2019/NĐ-CP"),
+    (date(2023, 7, 1), 1_800_000, "Nghị định số 24/2023/NĐ-CP"),
+    (date(2024, 7, 1), 2_340_000, "Nghị định số 73/2024/NĐ-CP"),
+)
+
+
+def base_salary_on(day: date) -> int:
+    """The mức lương cơ sở in force on ``day``."""
+    amount = None
+    for since, value, _basis in BASE_SALARY:
+        if since <= day:
+            amount = value
+    if amount is None:
+        raise ValueError(f"no base salary on record for {day.isoformat()}")
+    return amount
 
 
 def reward_amount(multiplier: Decimal, base_salary: int) -> int:

@@ -74,8 +74,9 @@ NS = {"bpmn": BPMN_NS, "tdkt": TDKT_NS, "spiff": SPIFF_NS}
 EXTENSION_KEY = "tdkt"
 DECISIONS = ("approve", "return", "reject")
 SCOPES = ("unit", "cluster", "province")
-# How a step relates to a kind of document: it must see one before approving, or it makes one.
-DOCUMENT_USES = ("requires", "produces")
+# How a step relates to a kind of document: it must see one before approving, it makes one
+# (an attachment to its decision), or the service generates that paper when the step approves.
+DOCUMENT_USES = ("requires", "produces", "generates")
 OUTCOMES = ("approved", "rejected")
 # Set by the service on every completion (SE-5); a step may not declare them as form fields.
 RESERVED_FIELDS = frozenset({"decision", "data_objects"})
@@ -153,6 +154,7 @@ class StepInfo:
     due_working_days: int | None
     requires: tuple[str, ...] = ()
     produces: tuple[str, ...] = ()
+    generates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,9 +214,12 @@ def find_process(root: etree._Element) -> tuple[etree._Element | None, str | Non
 class _Checker:
     """Collects issues for one diagram; each check looks at the lxml tree only."""
 
-    def __init__(self, known_roles: set[str], document_kinds: Collection[str] = ()) -> None:
+    def __init__(self, known_roles: set[str], document_kinds: Collection[str] | None = None,
+                 generated_kinds: Collection[str] | None = None) -> None:
         self.known_roles = set(known_roles)
-        self.document_kinds = frozenset(document_kinds)
+        # None: the engine alone, without the service's catalogue; kinds are not checked.
+        self.document_kinds = None if document_kinds is None else frozenset(document_kinds)
+        self.generated_kinds = None if generated_kinds is None else frozenset(generated_kinds)
         self.issues: list[ValidationIssue] = []
         self.steps: dict[str, StepInfo] = {}
         self.outcomes: dict[str, str] = {}
@@ -477,23 +482,30 @@ class _Checker:
             due_working_days=due,
             requires=documents["requires"],
             produces=documents["produces"],
+            generates=documents["generates"],
         )
 
     def _documents(
         self, task: etree._Element, meta: etree._Element | None
     ) -> dict[str, tuple[str, ...]] | None:
-        """Kinds of document the step requires before approval, and those it produces."""
+        """Kinds of document the step requires before approval, produces and generates."""
         uses: dict[str, list[str]] = {use: [] for use in DOCUMENT_USES}
         ok = True
         for node in meta.findall("tdkt:document", NS) if meta is not None else []:
             kind, use = node.get("kind", ""), node.get("use", "")
             if use not in DOCUMENT_USES:
                 self.add(task, "document_use_invalid", f"Cách dùng tài liệu '{use}' không hợp "
-                         "lệ (chỉ dùng: requires, produces).")
+                         "lệ (chỉ dùng: requires, produces, generates).")
                 ok = False
-            elif kind not in self.document_kinds:
+            elif self.document_kinds is not None and kind not in self.document_kinds:
                 self.add(task, "document_kind_unknown",
                          f"Loại tài liệu '{kind}' của bước này không tồn tại.")
+                ok = False
+            elif (use == "generates" and self.generated_kinds is not None
+                  and kind not in self.generated_kinds):
+                self.add(task, "document_not_generated",
+                         f"Hệ thống không tự tạo được loại tài liệu '{kind}'; chỉ tạo: "
+                         f"{', '.join(sorted(self.generated_kinds)) or '(không có)'}.")
                 ok = False
             elif kind not in uses[use]:
                 uses[use].append(kind)
@@ -644,6 +656,7 @@ def _attach_metadata(spec: Any, steps: dict[str, StepInfo], outcomes: dict[str, 
                 "due_working_days": step.due_working_days,
                 "requires": list(step.requires),
                 "produces": list(step.produces),
+                "generates": list(step.generates),
             }
         elif name in outcomes:
             extensions[EXTENSION_KEY] = {"kind": "end", "outcome": outcomes[name]}
@@ -653,9 +666,10 @@ def _attach_metadata(spec: Any, steps: dict[str, StepInfo], outcomes: dict[str, 
 
 
 def _analyse(
-    xml: bytes, known_roles: set[str], document_kinds: Collection[str]
+    xml: bytes, known_roles: set[str], document_kinds: Collection[str] | None,
+    generated_kinds: Collection[str] | None = None,
 ) -> tuple[list[ValidationIssue], CompiledModel | None]:
-    checker = _Checker(known_roles, document_kinds)
+    checker = _Checker(known_roles, document_kinds, generated_kinds)
     try:
         root = parse_xml(xml)
     except XmlRejected as exc:
@@ -728,21 +742,25 @@ def _analyse(
 
 
 def validate_bpmn(
-    xml: bytes, known_roles: set[str], *, document_kinds: Collection[str] = ()
+    xml: bytes, known_roles: set[str], *, document_kinds: Collection[str] | None = None,
+    generated_kinds: Collection[str] | None = None,
 ) -> list[ValidationIssue]:
     """Every problem found in the diagram; an empty list means it can be published.
 
     ``document_kinds``: the kinds a ``tdkt:document`` may name; any other kind is an issue.
+    ``generated_kinds``: those of them the service can generate (``use="generates"``).
+    Either left as None is not checked (the engine used without the service's catalogue).
     """
-    issues, _ = _analyse(xml, known_roles, document_kinds)
+    issues, _ = _analyse(xml, known_roles, document_kinds, generated_kinds)
     return issues
 
 
 def compile_bpmn(
-    xml: bytes, known_roles: set[str], *, document_kinds: Collection[str] = ()
+    xml: bytes, known_roles: set[str], *, document_kinds: Collection[str] | None = None,
+    generated_kinds: Collection[str] | None = None,
 ) -> CompiledModel:
     """Compile a diagram for publishing, or raise :class:`ModelInvalid` with every issue."""
-    issues, model = _analyse(xml, known_roles, document_kinds)
+    issues, model = _analyse(xml, known_roles, document_kinds, generated_kinds)
     if issues or model is None:
         raise ModelInvalid(issues)
     return model

@@ -31,9 +31,12 @@ __all__ = ["DOCUMENT_KINDS", "Download", "current_versions", "download", "store_
 
 
 def version_ref(version: DocumentVersion) -> dict:
-    """How an audit event names the exact bytes a step saw."""
-    return {"id": version.document_id, "version": version.version, "sha256": version.sha256,
-            "name": version.display_name}
+    """How an audit event names the exact bytes a step saw (and the PDF beside a paper)."""
+    ref = {"id": version.document_id, "version": version.version, "sha256": version.sha256,
+           "name": version.display_name}
+    if version.pdf_sha256:
+        ref["pdf_sha256"] = version.pdf_sha256
+    return ref
 
 
 def current_versions(dossier: Dossier) -> list[dict]:
@@ -68,6 +71,9 @@ def store_version(uow: UnitOfWork, store: ObjectStore, principal: Principal, dos
         document = session.get(Document, document_id)
         if document is None or document.dossier_id != dossier.id:
             raise NotFound("Không tìm thấy tài liệu.")
+        if document.generated:
+            raise InvalidInput("Văn bản do hệ thống lập không được thay bằng tệp tải lên; "
+                               "hãy tải lên như một tài liệu mới.", code="document_generated")
     number = document.latest_version + 1
     key = make_object_key(dossier.id, document.id, number, checked.extension)
     store.put(key, io.BytesIO(data), size=checked.size, sha256=checked.sha256,
@@ -120,8 +126,13 @@ class Download:
 
 
 def download(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: RequestContext,
-             dossier_id: int, document_id: int, version: int | None = None) -> Download:
-    """Authorized, verified against the stored SHA-256, and recorded."""
+             dossier_id: int, document_id: int, version: int | None = None,
+             rendition: str | None = None) -> Download:
+    """Authorized, verified against the stored SHA-256, and recorded. ``rendition="pdf"``:
+    the PDF kept beside a generated paper."""
+    if rendition not in (None, "pdf"):
+        raise InvalidInput("Định dạng tải xuống không hợp lệ (chỉ có: pdf).",
+                           code="invalid_format")
     dossier = get_dossier(uow, principal, dossier_id)
     document = uow.session.get(Document, document_id)
     if document is None or document.dossier_id != dossier.id:
@@ -131,8 +142,15 @@ def download(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
         DocumentVersion.document_id == document.id, DocumentVersion.version == number))
     if row is None:
         raise NotFound("Không tìm thấy phiên bản tài liệu.")
+    key, sha256, size = row.object_key, row.sha256, row.size
+    name, content_type = row.display_name, row.content_type
+    if rendition == "pdf":
+        if row.pdf_object_key is None:
+            raise NotFound("Phiên bản này không có bản PDF.")
+        key, sha256, size = row.pdf_object_key, row.pdf_sha256, row.pdf_size
+        name, content_type = f"{name.rsplit('.', 1)[0]}.pdf", "application/pdf"
     try:
-        data = store.open(row.object_key, expected_sha256=row.sha256, expected_size=row.size)
+        data = store.open(key, expected_sha256=sha256, expected_size=size)
     except IntegrityError:
         raise StoredObjectCorrupt("Tài liệu trong kho lưu trữ không khớp mã băm đã ghi; "
                                   "đã chặn tải xuống.") from None
@@ -141,5 +159,6 @@ def download(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
     append(uow.session, actor_for_org(principal, principal.primary_grant()), ctx, EventInput(
         action="document.downloaded", target_type="document", target_id=str(document.id),
         dossier_id=dossier.id, documents=[version_ref(row)],
+        details={"format": rendition} if rendition else {},
     ))
-    return Download(data, row.display_name, row.content_type, row.sha256, row.version)
+    return Download(data, name, content_type, sha256, row.version)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import undefer
 from service.audit.log import EventInput, RequestContext, append, utcnow
 from service.db.models import ProcessModel, ProcessModelDraft, ProcessModelVersion, User
 from service.db.session import UnitOfWork
-from service.domain.documents import DOCUMENT_KINDS
+from service.domain.documents import DOCUMENT_KINDS, GENERATED_KINDS
 from service.domain.roles import KNOWN_ROLES, Role
 from service.engine import diff as model_diff
 from service.engine import registry
@@ -42,7 +42,8 @@ def validate(xml: bytes) -> list[dict]:
     """A per-element report for an uploaded diagram; empty when it can be published."""
     if len(xml) > MAX_BPMN_BYTES:
         return [_issue("too_large", _TOO_LARGE)]
-    issues = registry.validate_bpmn(xml, set(KNOWN_ROLES), document_kinds=DOCUMENT_KINDS)
+    issues = registry.validate_bpmn(xml, set(KNOWN_ROLES), document_kinds=DOCUMENT_KINDS,
+                                     generated_kinds=GENERATED_KINDS)
     return [asdict(issue) for issue in issues]
 
 
@@ -77,7 +78,8 @@ def publish_version(uow: UnitOfWork, principal: Principal | None, ctx: RequestCo
     if key is not None:
         _check_key(key)
     try:
-        compiled = registry.compile_bpmn(xml, set(KNOWN_ROLES), document_kinds=DOCUMENT_KINDS)
+        compiled = registry.compile_bpmn(xml, set(KNOWN_ROLES), document_kinds=DOCUMENT_KINDS,
+                                         generated_kinds=GENERATED_KINDS)
     except registry.ModelInvalid as exc:
         raise InvalidInput(
             "Quy trình không hợp lệ.", code="invalid_bpmn",

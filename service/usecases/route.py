@@ -33,6 +33,7 @@ class StepMeta:
     due_working_days: int | None
     requires: tuple[str, ...] = ()
     produces: tuple[str, ...] = ()
+    generates: tuple[str, ...] = ()
 
     def decision_label(self, value: str) -> str | None:
         return next((label for v, label in self.decisions if v == value), None)
@@ -47,6 +48,7 @@ def _steps_from_json(steps_json: str) -> dict[str, StepMeta]:
             decisions=tuple((d["value"], d["label"]) for d in s["decisions"]),
             fields=tuple(s.get("fields") or ()), due_working_days=s.get("due_working_days"),
             requires=tuple(s.get("requires") or ()), produces=tuple(s.get("produces") or ()),
+            generates=tuple(s.get("generates") or ()),
         )
         for key, s in raw.items()
     }

@@ -13,12 +13,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.base import ExecutableOption
 
 from service.audit.log import Actor, EventInput, RequestContext, append, utcnow
-from service.db.models import Dossier, IdempotencyRecord, ProcessInstance, Task, User
+from service.db.models import (
+    Dossier,
+    IdempotencyRecord,
+    Organisation,
+    ProcessInstance,
+    Task,
+    User,
+)
 from service.db.session import UnitOfWork
 from service.domain.dossiers import Decision, DossierRuleError, clean_text
 from service.domain.roles import Scope
 from service.engine import runner
-from service.usecases import route
+from service.usecases import papers, route
 from service.usecases.actors import actor_for_org
 from service.usecases.documents import (
     DOCUMENT_KINDS,
@@ -148,6 +155,10 @@ class Completion:
     fields: dict = field(default_factory=dict)
     attachment: tuple[str, bytes] | None = None  # (filename, bytes)
     attachment_kind: str = "attachment"
+    # Lines the approver does not carry forward, [{"proposal_id", "reason"}]; and the cluster's
+    # meeting record for its Biên bản (service/usecases/papers.py).
+    excluded_lines: object = None
+    meeting: object = None
 
 
 def _preparers(uow: UnitOfWork, dossier: Dossier) -> set[int]:
@@ -191,6 +202,19 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
         _require_documents(dossier, step, completion)
 
     now = utcnow()
+    excluded: list[dict] = []
+    meeting = None
+    if decision == Decision.RETURN:
+        papers.reopen_lines(dossier)
+    elif decision == Decision.APPROVE and task.scope != Scope.UNIT:
+        excluded = papers.exclude_lines(dossier, completion.excluded_lines)
+        if "cluster_minutes" in step.generates and dossier.cluster_id is not None:
+            meeting = papers.read_meeting(
+                completion.meeting,
+                members=papers.members_of(uow.session, dossier.cluster_id,
+                                          dossier.campaign.year),
+                lines=dossier.proposals, today=route.local_date(now),
+                default_place=uow.session.get(Organisation, dossier.cluster_id).name)
     # Compare-and-set first: the loser of a race stops here, before any engine work.
     won = uow.session.execute(
         update(Task).where(Task.id == task.id, Task.state == "open").values(
@@ -238,19 +262,36 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
     instance.state_json = runner.dump_state(wf)
     instance.updated_at = now
     dossier.updated_at = now
+    if decision == Decision.APPROVE and step.generates:
+        papers.pin_templates(uow.session, dossier)
     try:
         # One flush writes the new tasks, the instance (checked against its lock_version)
         # and the dossier, each once.
         uow.session.flush()
     except StaleDataError:
         raise Conflict("Hồ sơ vừa được cập nhật bởi người khác; vui lòng tải lại.") from None
-    append(uow.session, actor_for_org(principal, _grant_for(principal, task)), ctx, EventInput(
+    actor = actor_for_org(principal, _grant_for(principal, task))
+    generated = None
+    if decision == Decision.APPROVE and step.generates:
+        generated = papers.plan(uow, papers.Approval(
+            dossier=dossier, task_id=task.id, step=task.step, step_name=task.name, actor=actor,
+            signer_name=principal.full_name, at=now, comment=comment,
+            fields=completion.fields, meeting=meeting), step.generates)
+    details = {"step_name": task.name, "decision_label": step.decision_label(decision),
+               "status_after": dossier.status, "next_step": dossier.current_step,
+               "attachments": attached}
+    if timers_fired:
+        details["timers_fired"] = True
+    if excluded:
+        details["excluded_lines"] = excluded
+    if meeting is not None:
+        details["meeting"] = papers.meeting_summary(meeting)
+    if generated:
+        details["papers"] = generated
+    append(uow.session, actor, ctx, EventInput(
         action="task.completed", target_type="task", target_id=task.id,
         dossier_id=dossier.id, step=task.step, decision=decision, comment=comment or None,
-        details={"step_name": task.name, "decision_label": step.decision_label(decision),
-                 "status_after": dossier.status, "next_step": dossier.current_step,
-                 "attachments": attached, **({"timers_fired": True} if timers_fired else {})},
-        documents=current_versions(dossier),
+        details=details, documents=current_versions(dossier),
     ))
     return task
 
@@ -339,6 +380,11 @@ class TaskView:
     model_version: int
     requires: tuple[str, ...] = ()
     produces: tuple[str, ...] = ()
+    generates: tuple[str, ...] = ()
+    # Whether the approver may leave lines out (any step after the unit's), and the member
+    # units of the cluster whose meeting an approval records (a step generating the Biên bản).
+    can_exclude: bool = False
+    meeting_members: tuple[tuple[int, str], ...] = ()
 
     @property
     def attachment_kind(self) -> str:
@@ -352,5 +398,12 @@ class TaskView:
 def task_view(uow: UnitOfWork, task: Task) -> TaskView:
     instance = uow.session.get(ProcessInstance, task.instance_id)
     step = route.steps_of(instance.model_version)[task.step]
+    dossier = task.dossier
+    members: tuple[tuple[int, str], ...] = ()
+    if "cluster_minutes" in step.generates and dossier.cluster_id is not None:
+        members = tuple((m.id, m.name) for m in papers.members_of(
+            uow.session, dossier.cluster_id, dossier.campaign.year))
     return TaskView(step.decisions, step.fields, instance.model_version.model.key,
-                    instance.model_version.version, step.requires, step.produces)
+                    instance.model_version.version, step.requires, step.produces,
+                    step.generates, can_exclude=task.scope != Scope.UNIT,
+                    meeting_members=members)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
@@ -13,9 +15,11 @@ from service.usecases import campaigns as campaigns_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
 from service.usecases import migration as migration_uc
+from service.usecases import papers as papers_uc
 from service.usecases import process_models as models_uc
 from service.usecases import route_map
 from service.usecases import tasks as tasks_uc
+from service.usecases import templates as templates_uc
 from service.usecases.errors import (
     Conflict,
     Forbidden,
@@ -195,9 +199,20 @@ def int_arg_form(name: str) -> int | None:
 def download_document(dossier_id: int, document_id: int):
     with unit_of_work() as uow:
         result = documents_uc.download(uow, services().store, g.principal, request_context(),
-                                       dossier_id, document_id, int_arg("version"))
+                                       dossier_id, document_id, int_arg("version"),
+                                       rendition=request.args.get("format") or None)
         uow.commit()
     return attachment_response(result)
+
+
+@bp.route("/dossiers/<int:dossier_id>/proposals/<int:proposal_id>/report-template")
+@api_auth
+def achievement_report(dossier_id: int, proposal_id: int):
+    with unit_of_work(write=False) as uow:
+        filename, data = papers_uc.achievement_report(uow, g.principal, dossier_id,
+                                                      proposal_id)
+    return attachment_response(documents_uc.Download(
+        data, filename, papers_uc.DOCX_TYPE, hashlib.sha256(data).hexdigest(), 0))
 
 
 @bp.route("/tasks")
@@ -209,6 +224,15 @@ def list_tasks():
     with unit_of_work(write=False) as uow:
         rows = tasks_uc.inbox(uow, g.principal, query, load=ser.TASK_LOAD)
         return jsonify({"items": [ser.task(t) for t in rows], "next": None})
+
+
+@bp.route("/tasks/<task_id>")
+@api_auth
+def get_task(task_id: str):
+    with unit_of_work(write=False) as uow:
+        task = tasks_uc.get_task(uow, g.principal, task_id, load=ser.TASK_LOAD)
+        return jsonify({**ser.task(task), "form": ser.task_form(tasks_uc.task_view(uow, task),
+                                                                 task.dossier)})
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
@@ -235,7 +259,8 @@ def complete(task_id: str):
     body = json_body()
     key = request.headers.get("Idempotency-Key", "").strip()[:200]
     payload = {"decision": body.get("decision"), "comment": body.get("comment"),
-               "fields": body.get("fields")}
+               "fields": body.get("fields"), "excluded_lines": body.get("excluded_lines"),
+               "meeting": body.get("meeting")}
     fingerprint = tasks_uc.request_fingerprint(task_id, payload)
     who = g.principal
     if key:
@@ -249,7 +274,8 @@ def complete(task_id: str):
                                 mimetype="application/json")
     completion = tasks_uc.Completion(
         decision=str(body.get("decision") or ""), comment=str(body.get("comment") or ""),
-        fields=body.get("fields") or {})
+        fields=body.get("fields") or {}, excluded_lines=body.get("excluded_lines"),
+        meeting=body.get("meeting"))
     with unit_of_work() as uow:
         task = tasks_uc.complete(uow, services().store, who, request_context(), task_id,
                                  completion, max_bytes=services().config.MAX_CONTENT_LENGTH)
@@ -258,6 +284,37 @@ def complete(task_id: str):
             tasks_uc.remember_idempotent(uow, who.user_id, key, fingerprint, 200, result)
         uow.commit()
     return jsonify(result)
+
+
+@bp.route("/templates")
+@api_auth
+def list_templates():
+    with unit_of_work(write=False) as uow:
+        return jsonify({"items": [ser.template_summary(t) for t in
+                                  templates_uc.list_templates(uow, g.principal)], "next": None})
+
+
+@bp.route("/templates/<name>")
+@api_auth
+def get_template(name: str):
+    with unit_of_work(write=False) as uow:
+        return jsonify(ser.template_version(templates_uc.version(uow, g.principal, name,
+                                                                 int_arg("version"))))
+
+
+@bp.route("/templates/<name>", methods=["POST"])
+@api_auth
+def publish_template(name: str):
+    body = json_body()
+    if not isinstance(body.get("body"), dict):
+        raise InvalidInput("Thiếu nội dung mẫu (body là một đối tượng JSON).",
+                           code="template_invalid")
+    text = json.dumps(body["body"], ensure_ascii=False)
+    with unit_of_work() as uow:
+        row = templates_uc.publish(uow, g.principal, request_context(), name, text,
+                                   str(body.get("note") or ""))
+        uow.commit()
+        return jsonify(ser.template_version(row)), 201
 
 
 @bp.route("/process-models")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
@@ -16,9 +17,11 @@ from service.domain.dossiers import (
 from service.usecases import campaigns as campaigns_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
+from service.usecases import papers as papers_uc
 from service.usecases import route, route_map
 from service.usecases import tasks as tasks_uc
 from service.usecases.errors import UseCaseError
+from service.usecases.route import today_local
 from service.usecases.scoping import can_edit_dossier, is_candidate
 from service.web import serializers as ser
 from service.web.common import login_required, parse_int, principal
@@ -107,7 +110,7 @@ def detail(dossier_id: int):
             tasks=[{"task": t, "mine": is_candidate(who, t),
                     "days_left": route.working_days_left(t.due_on, today)} for t in tasks],
             editable=can_edit_dossier(who, dossier) and dossier.status in dossiers_uc.EDITABLE,
-            labels=_labels(),
+            labels=_labels(), paper_jobs=papers_uc.job_states(uow.session, dossier.id),
         )
 
 
@@ -183,9 +186,57 @@ def download(dossier_id: int, document_id: int):
     with unit_of_work() as uow:
         result = documents_uc.download(uow, services().store, principal(), request_context(),
                                        dossier_id, document_id,
-                                       parse_int(request.args.get("version")))
+                                       parse_int(request.args.get("version")),
+                                       rendition=request.args.get("format") or None)
         uow.commit()
     return attachment_response(result)
+
+
+@bp.route("/dossiers/<int:dossier_id>/proposals/<int:proposal_id>/report.docx")
+@login_required
+def achievement_report(dossier_id: int, proposal_id: int):
+    """The line's Báo cáo thành tích, prefilled, for the unit to complete and upload back."""
+    with unit_of_work(write=False) as uow:
+        filename, data = papers_uc.achievement_report(uow, principal(), dossier_id,
+                                                      proposal_id)
+    return attachment_response(documents_uc.Download(
+        data, filename, papers_uc.DOCX_TYPE, hashlib.sha256(data).hexdigest(), 0))
+
+
+def _excluded_from_form(form) -> list[dict]:
+    """Ticked "không chuyển tiếp" lines with their reasons, as the use case takes them."""
+    excluded = []
+    for key in form:
+        if key.startswith("exclude_") and not key.startswith("exclude_reason_"):
+            line_id = parse_int(key.removeprefix("exclude_"))
+            if line_id is not None:
+                excluded.append({"proposal_id": line_id,
+                                 "reason": form.get(f"exclude_reason_{line_id}", "")})
+    return excluded
+
+
+def _form_number(value: str | None):
+    """An integer when the box holds one; anything else goes on as typed, to be refused."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def _meeting_from_form(form, view) -> dict:
+    present = [member_id for member_id, _name in view.meeting_members
+               if form.get(f"present_{member_id}")]
+    per_line = {"votes": {}, "scores": {}}
+    for key, value in form.items():
+        for prefix, target in (("votes_", "votes"), ("score_", "scores")):
+            if key.startswith(prefix) and value.strip():
+                number = value.strip().replace(",", ".")
+                per_line[target][key.removeprefix(prefix)] = (
+                    _form_number(number) if target == "votes" else number)
+    return {"held_on": form.get("meeting_held_on") or None,
+            "place": form.get("meeting_place", ""), "secretary": form.get("meeting_secretary", ""),
+            "present": present, "ballots_issued": _form_number(form.get("ballots_issued")),
+            "ballots_valid": _form_number(form.get("ballots_valid")), **per_line}
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -197,6 +248,7 @@ def task(task_id: str):
         view = tasks_uc.task_view(uow, task)
         dossier = task.dossier
         context = {"task": task, "dossier": dossier, "view": view, "labels": _labels(),
+                   "today_iso": today_local().isoformat(),
                    "documents": dossier.documents,
                    "award_names": {a.code: a.name for a in dossiers_uc.award_catalogue(uow)}}
         if request.method == "GET":
@@ -210,7 +262,9 @@ def task(task_id: str):
         decision=request.form.get("decision", ""), comment=request.form.get("comment", ""),
         fields={k[6:]: v for k, v in request.form.items() if k.startswith("field_")},
         attachment=attachment,
-        attachment_kind=view.attachment_kind_for(request.form.get("attachment_kind")))
+        attachment_kind=view.attachment_kind_for(request.form.get("attachment_kind")),
+        excluded_lines=_excluded_from_form(request.form),
+        meeting=_meeting_from_form(request.form, view) if view.meeting_members else None)
     try:
         with unit_of_work() as uow:
             tasks_uc.complete(uow, services().store, who, request_context(), task_id,

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, Engine
 
 from service.config import Config
 from service.db.session import UnitOfWork, make_engine
+from service.jobs import queue
+from service.jobs.queue import Runtime
 from storage.base import ObjectStore
 from storage.factory import store_from_config
 
@@ -24,6 +26,14 @@ class Services:
     config: Config
     engine: Engine
     store: ObjectStore
+
+    @property
+    def runtime(self) -> Runtime:
+        return Runtime(self.engine, self.store, {"pdf_timeout": self.config.PDF_TIMEOUT_SECONDS})
+
+    def run_job_now(self, job_id: int) -> None:
+        """Run a job its command has just committed (the worker picks up any that fail)."""
+        queue.run_ready(self.runtime, job_ids=[job_id])
 
 
 def _select_locale() -> str:
@@ -67,7 +77,11 @@ def services() -> Services:
 
 
 def unit_of_work(*, write: bool = True) -> UnitOfWork:
-    return UnitOfWork(services().engine, write=write)
+    tdkt = services()
+    uow = UnitOfWork(tdkt.engine, write=write)
+    if write and tdkt.config.JOBS_INLINE:
+        uow.on_new_job = tdkt.run_job_now
+    return uow
 
 
 def read_connection() -> Connection:

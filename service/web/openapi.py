@@ -95,9 +95,24 @@ def openapi_document() -> dict:
                      "schema": {"type": "integer"}},
                     {"name": "document_id", "in": "path", "required": True,
                      "schema": {"type": "integer"}},
-                    {"name": "version", "in": "query", "schema": {"type": "integer"}}],
+                    {"name": "version", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "format", "in": "query",
+                     "description": "pdf: bản PDF kèm văn bản hệ thống lập",
+                     "schema": {"enum": ["pdf"]}}],
                 "responses": {"200": {"description": "Nội dung tệp",
                                       "content": {"application/octet-stream": {}}},
+                              "404": {"description": "Error",
+                                      "content": {"application/json": {"schema": ERROR}}}}}},
+            "/dossiers/{dossier_id}/proposals/{proposal_id}/report-template": {"get": {
+                "summary": "Báo cáo thành tích điền sẵn (.docx) của một dòng đề nghị",
+                "parameters": [
+                    {"name": "dossier_id", "in": "path", "required": True,
+                     "schema": {"type": "integer"}},
+                    {"name": "proposal_id", "in": "path", "required": True,
+                     "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": ".docx", "content": {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+                        {}}},
                               "404": {"description": "Error",
                                       "content": {"application/json": {"schema": ERROR}}}}}},
             "/dossiers/{dossier_id}/history": {"get": _op("Lịch sử xử lý",
@@ -117,6 +132,17 @@ def openapi_document() -> dict:
             "/tasks": {"get": _op("Hộp công việc", params=(("state", "query", "str"),
                                                           ("campaign", "query", "int"),
                                                           ("step", "query", "str")))},
+            "/tasks/{task_id}": {"get": _op(
+                "Một công việc và biểu mẫu xử lý: quyết định, trường, văn bản sẽ lập, dòng đề "
+                "nghị, thành viên Cụm/Khối", params=(task_id,), errors=(401, 404))},
+            "/templates": {"get": _op("Mẫu văn bản (quản trị)", errors=(401, 403))},
+            "/templates/{name}": {
+                "get": _op("Một mẫu văn bản, phiên bản mới nhất hoặc ?version=",
+                           params=(("name", "path", "str"), ("version", "query", "int")),
+                           errors=(401, 403, 404)),
+                "post": _op("Công bố phiên bản mới của mẫu sau khi thử lập văn bản mẫu",
+                            ok=201, params=(("name", "path", "str"),), body="Template",
+                            errors=(401, 403, 404, 422))},
             "/tasks/{task_id}/claim": {"post": _op("Nhận xử lý", params=(task_id,),
                                                    errors=(401, 404, 409))},
             "/tasks/{task_id}/unclaim": {"post": _op("Trả lại hộp chung", params=(task_id,),
@@ -224,7 +250,31 @@ def openapi_document() -> dict:
                     "other_versions": {"type": "array"}}},
                 "Completion": {"type": "object", "required": ["decision"], "properties": {
                     "decision": {"enum": ["approve", "return", "reject"]},
-                    "comment": {"type": "string"}, "fields": {"type": "object"}}},
+                    "comment": {"type": "string"}, "fields": {"type": "object"},
+                    "excluded_lines": {
+                        "type": "array",
+                        "description": "Dòng đề nghị không chuyển tiếp (khi đồng ý), có lý do",
+                        "items": {"type": "object", "required": ["proposal_id", "reason"],
+                                  "properties": {"proposal_id": {"type": "integer"},
+                                                 "reason": {"type": "string"}}}},
+                    "meeting": {
+                        "type": "object",
+                        "description": "Cuộc họp bình xét của Cụm/Khối, bắt buộc khi bước lập "
+                                       "biên bản (form.meeting_members của GET /tasks/{id})",
+                        "required": ["present"],
+                        "properties": {
+                            "held_on": {"type": "string", "format": "date"},
+                            "place": {"type": "string"}, "secretary": {"type": "string"},
+                            "present": {"type": "array", "items": {"type": "integer"}},
+                            "ballots_issued": {"type": "integer"},
+                            "ballots_valid": {"type": "integer"},
+                            "votes": {"type": "object",
+                                      "additionalProperties": {"type": "integer"}},
+                            "scores": {"type": "object",
+                                       "additionalProperties": {"type": "number"}}}}}},
+                "Template": {"type": "object", "required": ["body"], "properties": {
+                    "body": {"type": "object", "description": "Nội dung mẫu (JSON)"},
+                    "note": {"type": "string"}}},
             },
         },
     }

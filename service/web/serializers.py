@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy.orm import joinedload, selectinload
@@ -65,11 +66,16 @@ def dossier(d: Dossier) -> dict:
         latest = next((v for v in doc.versions if v.version == doc.latest_version), None)
         if latest is None:
             continue
-        documents.append({
+        entry = {
             "id": doc.id, "kind": doc.kind, "display_name": latest.display_name,
             "content_type": latest.content_type, "size": latest.size, "sha256": latest.sha256,
             "version": latest.version, "generated": doc.generated,
-        })
+        }
+        if doc.generated:
+            entry.update(number=doc.number, template=doc.template,
+                         pdf={"sha256": latest.pdf_sha256, "size": latest.pdf_size}
+                         if latest.pdf_object_key else None)
+        documents.append(entry)
     return {
         "id": d.id, "campaign_id": d.campaign_id, "unit_id": d.unit_id,
         "unit": d.unit.name, "cluster_id": d.cluster_id, "title": d.title, "status": d.status,
@@ -86,6 +92,29 @@ def task(t: Task) -> dict:
             "claimed_by": t.claimed_by.username if t.claimed_by else None,
             "completed_by": t.completed_by.username if t.completed_by else None,
             "decision": t.decision}
+
+
+def task_form(view, dossier) -> dict:
+    """What a client needs to complete a task: decisions, fields, the papers the step makes,
+    the lines it may leave out, and the cluster members whose meeting it records."""
+    return {"decisions": [{"value": v, "label": label} for v, label in view.decisions],
+            "fields": list(view.fields), "requires": list(view.requires),
+            "generates": list(view.generates),
+            "lines": [{"proposal_id": p.id, "name": p.name, "outcome": p.outcome}
+                      for p in dossier.proposals] if view.can_exclude else [],
+            "meeting_members": [{"id": i, "name": n} for i, n in view.meeting_members],
+            "model": {"key": view.model_key, "version": view.model_version}}
+
+
+def template_summary(t) -> dict:
+    return {"name": t.name, "papers": list(t.titles), "version": t.version,
+            "sha256": t.sha256, "published_at": iso(t.published_at), "note": t.note}
+
+
+def template_version(row) -> dict:
+    return {"name": row.name, "version": row.version, "sha256": row.sha256,
+            "published_at": iso(row.published_at), "note": row.note,
+            "body": json.loads(row.body)}
 
 
 def history_entry(e: dict) -> dict:

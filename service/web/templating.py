@@ -9,6 +9,7 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
+from service.domain.documents import DOCUMENT_KINDS
 from service.domain.i18n import N_
 from service.domain.roles import ROLE_LABELS, Role
 from service.usecases import campaigns as campaigns_uc
@@ -24,6 +25,8 @@ HISTORY_LABELS = {
     "task.claimed": N_("Nhận xử lý"),
     "task.unclaimed": N_("Trả lại hộp chung"),
     "task.completed": N_("Cho ý kiến xử lý"),
+    "document.generated": N_("Hệ thống lập văn bản"),
+    "job.failed": N_("Lập văn bản không thành công"),
 }
 
 
@@ -35,6 +38,11 @@ def label(text: object) -> object:
     if not isinstance(text, str) or not text:
         return text  # gettext("") would answer with the catalogue's header
     return gettext(text)
+
+
+def document_kind(kind: str) -> str:
+    """The name of a kind of document in the language of the page."""
+    return label(DOCUMENT_KINDS.get(kind, kind))
 
 
 def lang_url(lang: str) -> str:
@@ -89,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(vn_date, "vn_date")
     app.add_template_filter(vn_datetime, "vn_datetime")
     app.add_template_filter(label, "label")
+    app.add_template_filter(document_kind, "document_kind")
     app.add_template_global(lang_url, "lang_url")
 
     @app.context_processor

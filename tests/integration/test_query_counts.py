@@ -164,8 +164,12 @@ def test_each_command_writes_its_rows_once_and_reads_nothing_after_commit(app):
 
     for name in users:  # the whole route, the last step (outcome, proposal lines) included
         task = users[name].task_for(did)
-        statements, response = trace_statements(engine, lambda u=users[name], t=task: u.post(
-            f"/tasks/{t['id']}/complete", json={"decision": "approve", "comment": ""}))
+        body = {"decision": "approve", "comment": ""}
+        members = users[name].get(f"/tasks/{task['id']}").get_json()["form"]["meeting_members"]
+        if members:
+            body["meeting"] = {"present": [m["id"] for m in members]}
+        statements, response = trace_statements(engine, lambda u=users[name], t=task, b=body:
+                                                 u.post(f"/tasks/{t['id']}/complete", json=b))
         assert response.status_code == 200, response.get_json()
         assert statements[-1] == "COMMIT"
         assert _starting(statements, "BEGIN IMMEDIATE") == 1

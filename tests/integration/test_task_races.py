@@ -30,6 +30,8 @@ def test_concurrent_completions_have_one_winner(app):
             select(func.count(AuditEvent.id)).where(AuditEvent.action == "task.completed")
         )
 
+    form = cum.get(f"/tasks/{tasks[0]}").get_json()["form"]
+    meeting = {"present": [m["id"] for m in form["meeting_members"]]}
     results: dict[str, list[int]] = {t: [] for t in tasks}
     lock = threading.Lock()
 
@@ -39,7 +41,7 @@ def test_concurrent_completions_have_one_winner(app):
         response = local.post(
             f"/api/v1/tasks/{task_id}/complete",
             headers=cum.headers,
-            json={"decision": "approve", "comment": "đồng ý"},
+            json={"decision": "approve", "comment": "đồng ý", "meeting": meeting},
         )
         with lock:
             results[task_id].append(response.status_code)

@@ -46,7 +46,13 @@ class ApiUser:
         return matches[0]
 
     def decide(self, dossier_id: int, decision: str, comment: str = "", **extra):
+        """Complete the caller's task on the dossier. An approval that records the cluster's
+        meeting, sent without one, records every member unit present."""
         task = self.task_for(dossier_id)
+        if decision == "approve" and "meeting" not in extra:
+            form = self.get(f"/tasks/{task['id']}").get_json()["form"]
+            if form["meeting_members"]:
+                extra["meeting"] = {"present": [m["id"] for m in form["meeting_members"]]}
         response = self.post(f"/tasks/{task['id']}/complete",
                              json={"decision": decision, "comment": comment, **extra})
         assert response.status_code == 200, response.get_json()

@@ -39,6 +39,10 @@ def test_the_reverse_removes_them() -> None:
     assert diff.added == ()
 
 
+# The papers the shipped diagram's board step generates, as the diff lists its documents.
+_BOARD_PAPERS = ["generates:appraisal", "generates:board_submission", "generates:draft_decision"]
+
+
 @pytest.mark.parametrize(("old", "new", "element", "field", "before", "after"), [
     ('name="Chủ tịch quyết định"', 'name="Chủ tịch UBND tỉnh quyết định"',
      "chairman_decision", "name", "Chủ tịch quyết định", "Chủ tịch UBND tỉnh quyết định"),
@@ -57,7 +61,7 @@ def test_the_reverse_removes_them() -> None:
      "end_approved", "outcome", "approved", "rejected"),
     ('<tdkt:step dueWorkingDays="20">',
      '<tdkt:step dueWorkingDays="20"><tdkt:document kind="report" use="requires" />',
-     "board_appraisal", "documents", [], ["requires:report"]),
+     "board_appraisal", "documents", _BOARD_PAPERS, ["requires:report", *_BOARD_PAPERS]),
     ('<bpmn:exclusiveGateway id="Gateway_unit_submit" name="Thủ trưởng quyết định">',
      '<bpmn:exclusiveGateway id="Gateway_unit_submit" name="Thủ trưởng quyết định" '
      'default="Flow_unit_submit_return">',

@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from service.domain.documents import DOCUMENT_KINDS, GENERATED_KINDS
 from service.engine import factory
 from service.engine.evaluator import ExpressionError
 from service.engine.registry import (
@@ -434,6 +435,7 @@ def test_not_a_single_bpmn_process(xml: bytes, code: str) -> None:
 
 EXPORT = Path(__file__).parents[1] / "e2e" / "fixtures" / "camunda_modeler_export.bpmn"
 KINDS = {"report", "appraisal", "attachment"}
+SERVICE_KINDS = set(DOCUMENT_KINDS)
 
 
 def test_camunda_modeler_export_compiles_ignoring_camunda_extensions() -> None:
@@ -475,19 +477,24 @@ def test_document_kinds_must_be_known_and_uses_valid() -> None:
         '<tdkt:document kind="report" use="requires" />': None,
         '<tdkt:document kind="secret_file" use="requires" />': "document_kind_unknown",
         '<tdkt:document kind="report" use="destroys" />': "document_use_invalid",
+        '<tdkt:document kind="report" use="generates" />': "document_not_generated",
     }
     for document, code in cases.items():
         xml = _commendation(step, step + document).encode()
-        issues = validate_bpmn(xml, ROLES, document_kinds=KINDS)
+        issues = validate_bpmn(xml, ROLES, document_kinds=SERVICE_KINDS,
+                               generated_kinds=GENERATED_KINDS)
         if code is None:
             assert issues == []
-            steps = compile_bpmn(xml, ROLES, document_kinds=KINDS).steps
+            steps = compile_bpmn(xml, ROLES, document_kinds=SERVICE_KINDS,
+                                 generated_kinds=GENERATED_KINDS).steps
             assert steps["board_appraisal"].requires == ("report",)
+            assert steps["board_appraisal"].generates == (
+                "appraisal", "board_submission", "draft_decision")
         else:
             assert codes(issues) == {("board_appraisal", code)}
-    # Without known kinds (the default), any document declaration is an issue.
-    xml = _commendation(step, step + '<tdkt:document kind="report" use="requires" />')
-    assert codes(issues_for(xml)) == {("board_appraisal", "document_kind_unknown")}
+    # The engine alone (no catalogue given) does not check the kinds.
+    xml = _commendation(step, step + '<tdkt:document kind="secret_file" use="requires" />')
+    assert validate_bpmn(xml.encode(), ROLES) == []
 
 
 def test_event_definitions_hidden_in_extensions_are_seen() -> None:

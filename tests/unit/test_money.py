@@ -1,8 +1,10 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from service.domain.money import (
+    base_salary_on,
     format_money,
     money_in_words,
     money_line,
@@ -60,3 +62,19 @@ def test_reward_amount_is_multiplier_times_base_salary(multiplier, base, amount)
 def test_bad_amounts_are_refused(bad):
     with pytest.raises((TypeError, ValueError)):
         money_in_words(bad)
+
+
+@pytest.mark.parametrize(("day", "amount"), [
+    (date(2023, 6, 30), 1_490_000),
+    (date(2023, 7, 1), 1_800_000),
+    (date(2023, 12, 5), 1_800_000),
+    (date(2024, 7, 1), 2_340_000),
+    (date(2026, 11, 27), 2_340_000),
+])
+def test_base_salary_is_the_one_in_force_on_the_day(day, amount):
+    assert base_salary_on(day) == amount
+
+
+def test_no_base_salary_before_the_first_on_record():
+    with pytest.raises(ValueError):
+        base_salary_on(date(2010, 1, 1))
