@@ -27,6 +27,7 @@ HISTORY_LABELS = {
     "task.completed": N_("Cho ý kiến xử lý"),
     "document.generated": N_("Hệ thống lập văn bản"),
     "job.failed": N_("Lập văn bản không thành công"),
+    "job.retried": N_("Chạy lại việc nền"),
 }
 
 

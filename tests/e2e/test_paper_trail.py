@@ -368,3 +368,44 @@ def test_the_unit_gets_its_achievement_report_prefilled_with_past_awards(app):
     other = login(client, "donvi2")
     assert other.get(f"/dossiers/{again['id']}/proposals/{lines['Nguyễn Thị Hồng Nhung']}"
                      "/report-template").status_code == 404
+
+
+def test_a_failed_generation_is_an_incident_the_administrator_can_retry(app, monkeypatch):
+    client = app.test_client()
+    donvi, head, cum = login(client, "donvi1"), login(client, "thutruong1"), login(client, "cum1")
+    did = open_dossier(donvi)["id"]
+    donvi.decide(did, "approve")
+    head.decide(did, "approve")
+    cum.decide(did, "approve")
+    tdkt = app.extensions["tdkt"]
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("LibreOffice không chạy được")
+
+    monkeypatch.setattr(papers, "to_pdf", broken)
+    with tdkt.engine.connect() as conn:
+        job_id = conn.scalar(select(Job.id))
+    for attempt in range(queue.MAX_ATTEMPTS):
+        taken = queue.take(tdkt.engine, worker="w", now=datetime.now(UTC).replace(tzinfo=None)
+                           + timedelta(days=attempt + 1))
+        assert taken is not None and not queue.run(_runtime(app), taken, worker="w")
+    history = cum.get(f"/dossiers/{did}/history").get_json()["items"]
+    assert [e["action"] for e in history].count("job.failed") == 1
+
+    page = app.test_client()
+    page.post("/login", data={"username": "quantri", "password": "demo-password"})
+    listing = page.get("/admin/jobs")
+    assert listing.status_code == 200
+    assert "LibreOffice không chạy được" in listing.get_data(as_text=True)
+    monkeypatch.undo()
+    answer = page.post(f"/admin/jobs/{job_id}/retry", follow_redirects=True)
+    assert answer.status_code == 200
+    with tdkt.engine.connect() as conn:
+        assert conn.scalar(select(Job.state).where(Job.id == job_id)) == queue.PENDING
+    assert _run_jobs(app) == 1
+    assert set(_papers(cum, did)) == {"cluster_minutes", "cluster_submission"}
+    history = cum.get(f"/dossiers/{did}/history").get_json()["items"]
+    assert "job.retried" in [e["action"] for e in history]
+    officer = app.test_client()
+    officer.post("/login", data={"username": "donvi1", "password": "demo-password"})
+    assert officer.get("/admin/jobs").status_code == 403
