@@ -582,6 +582,9 @@ def _ascii(code: str) -> str:
 
 
 def _file_name(title: str, number: str | None) -> str:
+    """"Quyết định khen thưởng số 01-QĐ-UBND.docx": no "/" survives into a file name
+    ("Cụm/Khối", "01/QĐ-UBND")."""
+    title = title.replace("/", "-")
     if number is None:
         return display_name(f"{title}.docx")
     return display_name(f"{title} số {number.replace('/', '-')}.docx")

@@ -20,6 +20,7 @@ from service.db.models import DocumentTemplate
 from service.db.session import UnitOfWork
 from service.documents import template_store
 from service.documents.catalogue import PAPERS, render
+from service.documents.uploads import display_name
 from service.domain.roles import Role
 from service.usecases.actors import admin_actor
 from service.usecases.errors import Forbidden, InvalidInput, NotFound
@@ -83,7 +84,8 @@ def preview(uow: UnitOfWork, principal: Principal, name: str, number: int | None
     papers = _papers_of(name)
     chosen = paper if paper in papers else papers[0]
     body = json.loads(row.body)
-    return (f"{PAPERS[chosen].title} (mẫu v{row.version}).docx",
+    title = PAPERS[chosen].title.replace("/", "-")
+    return (display_name(f"{title} (mẫu v{row.version}).docx"),
             render(chosen, PAPERS[chosen].specimen(), body))
 
 

@@ -52,7 +52,7 @@ def detail(name: str):
         current = next((r for r in rows if r.version == shown), rows[0])
         return render_template("admin/template.html", name=name, rows=rows, current=current,
                                body=text if text is not None else current.body,
-                               error=error), 422 if error else 200
+                               template_error=error), 422 if error else 200
 
 
 @bp.route("/<name>/preview.docx")

@@ -104,6 +104,9 @@ def test_the_route_produces_its_paper_trail(app):
     assert made["appraisal"]["number"] == "01/BC-BTĐKT"
     assert made["board_submission"]["number"] == "01/TTr-BTĐKT"
     assert made["draft_decision"]["number"] is None
+    assert made["cluster_minutes"]["display_name"] == (
+        "Biên bản họp bình xét của Cụm-Khối số 01-BB-CTĐ.docx")
+    assert made["draft_decision"]["display_name"] == "Dự thảo Quyết định.docx"
 
     minutes = _docx_text(_download(cum, did, made["cluster_minutes"]["id"]))
     assert "Lê Văn Tâm" in minutes and "Hội trường UBND huyện Tuy Phong" in minutes
