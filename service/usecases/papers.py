@@ -269,7 +269,6 @@ class Approval:
     dossier: Dossier
     task_id: str
     step: str
-    step_name: str
     actor: Actor
     signer_name: str
     at: datetime
@@ -399,7 +398,7 @@ class _Context:
         self._templates: dict[str, dict] = {}
         self._holders: dict[tuple[str, int], str | None] = {}
 
-    def paper(self, name: str, signer: Signer, *, dated: bool = True) -> Paper:
+    def paper(self, name: str, signer: Signer) -> Paper:
         issuer = self.orgs.issuer(name)
         sequence, _number, body = self.numbers.get(name, (None, None, None))
         return Paper(
@@ -408,7 +407,7 @@ class _Context:
             parent_body=self.orgs.parent_body(issuer),
             body_code=body or _body_code(issuer),
             sequence=sequence,
-            date=self.today if dated else None,
+            date=self.today,
             signer=signer,
             campaign=self.campaign.name,
             year=self.campaign.year,

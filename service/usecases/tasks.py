@@ -274,7 +274,7 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
     generated = None
     if decision == Decision.APPROVE and step.generates:
         generated = papers.plan(uow, papers.Approval(
-            dossier=dossier, task_id=task.id, step=task.step, step_name=task.name, actor=actor,
+            dossier=dossier, task_id=task.id, step=task.step, actor=actor,
             signer_name=principal.full_name, at=now, comment=comment,
             fields=completion.fields, meeting=meeting), step.generates)
     details = {"step_name": task.name, "decision_label": step.decision_label(decision),

@@ -106,6 +106,7 @@ def init_app(app: Flask) -> None:
         who = g.get("principal")
         return {"me": who, "history_labels": HISTORY_LABELS, "role_labels": ROLE_LABELS,
                 "current_lang": str(get_locale() or "vi"),
+                "document_kinds": DOCUMENT_KINDS,
                 "is_admin": bool(who and who.has_role(Role.ADMIN)),
                 "route_campaigns": RouteCampaigns() if who else [],
                 "is_unit": bool(who and who.has_role(Role.UNIT_OFFICER, Role.UNIT_HEAD))}
