@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from service.audit import log as audit_log
+from service.audit import checkpoints
 from service.audit.log import RequestContext
 from service.db import migrate, seed
 from service.jobs import queue
@@ -64,15 +64,36 @@ def import_bpmn(path: Path, key: str | None) -> None:
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain and report the first altered event."""
+    """Walk the hash chain and check every signed checkpoint; report the first bad event."""
+    tdkt = services()
     with unit_of_work(write=False) as uow:
-        report = audit_log.verify(uow.session)
+        report = checkpoints.verify(uow.session, tdkt.audit_signer.public_key, tdkt.store)
     if report.ok:
-        click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, đầu chuỗi {report.head}.")
+        click.echo(f"Nhật ký toàn vẹn: {report.events} sự kiện, {report.checkpoints} điểm kiểm "
+                   f"đã ký, đầu chuỗi {report.head}.")
         return
-    click.echo(f"Nhật ký bị thay đổi tại sự kiện #{report.first_bad_id}: {report.reason} "
-               f"(đã kiểm {report.checked} sự kiện hợp lệ trước đó).", err=True)
+    click.echo(f"Nhật ký bị thay đổi tại sự kiện #{report.first_bad_id}: {report.reason}.",
+               err=True)
     sys.exit(2)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head now (the worker does it every few minutes when events came)."""
+    written = _checkpoint(force=True)
+    click.echo(f"Đã ký điểm kiểm tại sự kiện #{written.event_id}." if written
+               else "Nhật ký chưa có sự kiện nào.")
+
+
+def _checkpoint(*, force: bool = False):
+    tdkt = services()
+    with unit_of_work() as uow:
+        if not force and not checkpoints.due(uow.session):
+            return None
+        written = checkpoints.write(uow.session, tdkt.audit_signer, tdkt.store,
+                                    reason="periodic")
+        uow.commit()
+        return written
 
 
 def _sweep(grace_hours: int) -> list[str]:
@@ -94,17 +115,23 @@ def sweep(grace_hours: int) -> None:
 @click.option("--interval", default=3600, show_default=True,
               help="Giây giữa hai lượt bảo trì (dọn đối tượng mồ côi, kiểm nhật ký).")
 @click.option("--poll", default=5, show_default=True, help="Giây giữa hai lần tìm việc nền.")
+@click.option("--checkpoint-every", default=300, show_default=True,
+              help="Giây giữa hai lần ký điểm kiểm nhật ký (khi có sự kiện mới).")
 @click.option("--once", is_flag=True, help="Chạy hết việc nền đang chờ và một lượt bảo trì.")
-def worker(interval: int, poll: int, once: bool) -> None:
-    """Background work: queued jobs (generated papers) as they come, and periodically the
-    orphan sweep and the audit-chain verification."""
+def worker(interval: int, poll: int, checkpoint_every: int, once: bool) -> None:
+    """Background work: queued jobs (generated papers) as they come, a signed checkpoint of
+    the audit chain every few minutes, and periodically the orphan sweep and the audit-chain
+    verification."""
     runtime = services().runtime
     name = queue.worker_name()
-    next_maintenance = 0.0
+    next_maintenance = next_checkpoint = 0.0
     while True:
         done = queue.run_ready(runtime, worker=name)
         if done:
             click.echo(f"Đã chạy xong {done} việc nền.")
+        if time.monotonic() >= next_checkpoint:
+            _checkpoint()
+            next_checkpoint = time.monotonic() + checkpoint_every
         if time.monotonic() >= next_maintenance:
             _maintenance()
             next_maintenance = time.monotonic() + interval
@@ -115,8 +142,9 @@ def worker(interval: int, poll: int, once: bool) -> None:
 
 def _maintenance() -> None:
     removed = _sweep(24)
+    tdkt = services()
     with unit_of_work(write=False) as uow:
-        report = audit_log.verify(uow.session)
+        report = checkpoints.verify(uow.session, tdkt.audit_signer.public_key, tdkt.store)
     log.info("maintenance", extra={"orphans_removed": len(removed), "audit_ok": report.ok,
                                    "audit_first_bad": report.first_bad_id})
     state = "toàn vẹn" if report.ok else f"bị thay đổi tại #{report.first_bad_id}"

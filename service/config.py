@@ -86,7 +86,7 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url or f"sqlite:///{self.VAR_DIR / 'test.sqlite3'}"
         self.STORAGE_BACKEND = "file"
         self.SECRET_KEY = "test-secret-key"
-        self.AUDIT_KEY = "test-audit-key"
+        self.AUDIT_KEY = "test-audit-key-not-secret"
         self.DEMO_PASSWORD = "demo-password"
         # Papers are queued, not made, unless a test asks (making PDFs takes about a second).
         self.JOBS_INLINE = False

@@ -11,7 +11,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from service.audit.chain import GENESIS, ChainReport, event_hash, verify_events
-from service.db.models import AuditEvent
+from service.db.models import AuditEvent, AuditSearch
+from service.domain.text import fold
 
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises chain appends.
 _CHAIN_LOCK = 7_202_311
@@ -20,6 +21,7 @@ _CHAIN_LOCK = 7_202_311
 _audit = AuditEvent.__table__
 _CHAIN_HEAD = select(_audit.c.id, _audit.c.hash).order_by(_audit.c.id.desc()).limit(1)
 _INSERT_EVENT = insert(_audit)
+_INSERT_SEARCH = insert(AuditSearch.__table__)
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,27 @@ def append(session: Session, actor: Actor, ctx: RequestContext, event: EventInpu
     record = to_record(row)
     row.hash = record["hash"] = event_hash(record)
     session.execute(_INSERT_EVENT, {**record, "at": row.at})
+    session.execute(_INSERT_SEARCH, {"event_id": row.id, "text": search_text(record)})
     return row
+
+
+def search_text(record: dict) -> str:
+    """What an auditor's text search matches in an event, folded (service/domain/text.py)."""
+    parts = [str(record[name]) for name in ("actor", "organisation", "action", "target_id",
+                                            "step", "decision", "comment") if record[name]]
+    for blob in (record["details"], record["documents"]):
+        parts.extend(_strings(json.loads(blob)))
+    return fold(" ".join(parts))
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [] if value is None else [str(value)]
 
 
 def iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:

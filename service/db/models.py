@@ -491,3 +491,31 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement "the chain's event N has hash H", written periodically and at every
+    export. Signed with the audit key kept outside the database (Ed25519), and mirrored to the
+    object store, so that rewriting or cutting the chain in the database shows."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    event_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(20))  # periodic | export
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class AuditSearch(Base):
+    """The searchable text of an event, folded (lower case, no diacritics, đ → d), so that
+    "thi dua" finds "thi đua". Derived data beside the chain, not part of what is hashed."""
+
+    __tablename__ = "audit_search"
+
+    # No foreign key: the search rows are derived and must not stand in the way of reading
+    # (or of a test deleting) events; the chain is what proves them.
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)

@@ -73,6 +73,7 @@ from service.usecases.route import local_date
 from storage.base import sweep_orphans
 
 JOB_KIND = "papers.generate"
+DOSSIER_OBJECTS = "dossiers/"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
 
@@ -681,8 +682,9 @@ def sweep(session: Session, store, older_than: datetime) -> list[str]:
     keys.update(session.scalars(select(DocumentVersion.pdf_object_key).where(
         DocumentVersion.pdf_object_key.is_not(None))))
     in_flight = tuple(pending_prefixes(session))
-    return sweep_orphans(store, lambda key: key in keys or key.startswith(in_flight),
-                         older_than)
+    # Only dossiers' files are swept: audit checkpoints and exports have no rows to point at.
+    return sweep_orphans(store, lambda key: not key.startswith(DOSSIER_OBJECTS) or key in keys
+                         or key.startswith(in_flight), older_than)
 
 
 def pending_prefixes(session: Session) -> list[str]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_wtf import CSRFProtect
 from sqlalchemy import Connection, Engine
 
+from service.audit.signing import AuditSigner
 from service.config import Config
 from service.db.session import UnitOfWork, make_engine
 from service.jobs import queue
@@ -26,6 +28,11 @@ class Services:
     config: Config
     engine: Engine
     store: ObjectStore
+
+    @cached_property
+    def audit_signer(self) -> AuditSigner:
+        """Signs audit checkpoints and exports with the key kept outside the database."""
+        return AuditSigner(self.config.AUDIT_KEY)
 
     @property
     def runtime(self) -> Runtime:
