@@ -42,9 +42,10 @@ def create_app(config: Config | None = None) -> Flask:
     from service.web.jobs import bp as jobs_bp
     from service.web.models import bp as models_bp
     from service.web.paper_templates import bp as paper_templates_bp
+    from service.web.users import bp as users_bp
 
     for blueprint in (auth_bp, inbox_bp, dossiers_bp, campaigns_bp, models_bp,
-                      paper_templates_bp, jobs_bp, assets_bp):
+                      paper_templates_bp, jobs_bp, users_bp, assets_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     extensions.csrf.exempt(api_bp)

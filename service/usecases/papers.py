@@ -271,6 +271,7 @@ class Approval:
     task_id: str
     step: str
     actor: Actor
+    request: RequestContext  # the approving request, which the generated papers' event names
     signer_name: str
     at: datetime
     comment: str
@@ -380,6 +381,8 @@ def plan(uow: UnitOfWork, approval: Approval, papers: tuple[str, ...]) -> dict |
                         dossier_id=dossier.id, now=approval.at, payload={
                             "dossier_id": dossier.id, "task_id": approval.task_id,
                             "step": approval.step, "actor": _actor_json(approval.actor),
+                            "request": {"id": approval.request.request_id,
+                                        "address": approval.request.address},
                             "items": items})
     return {"job": job.id, "papers": [
         {"paper": i["paper"], "number": i["number"],
@@ -666,7 +669,9 @@ def _add_versions(uow: UnitOfWork, payload: dict, stored: list, job_id: int) -> 
         refs.append({"id": document.id, "version": version.version, "sha256": docx["sha256"],
                      "name": item["display_name"], "pdf_sha256": pdf["sha256"],
                      "number": item["number"], "template": document.template})
-    append(session, actor, RequestContext(request_id=f"job-{job_id}"), EventInput(
+    request = payload.get("request") or {}
+    append(session, actor, RequestContext(request_id=request.get("id") or f"job-{job_id}",
+                                          address=request.get("address")), EventInput(
         action="document.generated", target_type="task", target_id=payload["task_id"],
         dossier_id=payload["dossier_id"], step=payload["step"],
         details={"job": job_id, "papers": [i["paper"] for i, _d, _p in stored]},

@@ -52,6 +52,11 @@ class Principal:
     def primary_grant(self) -> Grant | None:
         return self.grants[0] if self.grants else None
 
+    @property
+    def read_only(self) -> bool:
+        """An auditor and nothing else: may read everything, change nothing."""
+        return bool(self.grants) and all(g.role == Role.AUDITOR for g in self.grants)
+
 
 class _Executes(Protocol):
     """A Connection or a Session: anything that runs a Core statement with parameters."""

@@ -23,9 +23,10 @@ from service.db.models import (
 )
 from service.db.session import UnitOfWork
 from service.domain.dossiers import Decision, DossierRuleError, clean_text
-from service.domain.roles import Scope
+from service.domain.roles import Role, Scope
 from service.engine import runner
 from service.usecases import papers, route
+from service.usecases import principal as principal_uc
 from service.usecases.actors import actor_for_org
 from service.usecases.documents import (
     DOCUMENT_KINDS,
@@ -135,6 +136,45 @@ def unclaim(uow: UnitOfWork, principal: Principal, ctx: RequestContext, task_id:
     append(uow.session, actor_for_org(principal, _grant_for(principal, task)), ctx, EventInput(
         action="task.unclaimed", target_type="task", target_id=task.id,
         dossier_id=task.dossier_id, step=task.step,
+    ))
+    return task
+
+
+def reassign(uow: UnitOfWork, principal: Principal, ctx: RequestContext, task_id: str,
+             username: str) -> Task:
+    """Hand a task to another candidate: its claimant may, and so may an administrator (who
+    is not a candidate, so sees the task by its id here only). The new holder must be an
+    active account that could take the task itself."""
+    is_admin = principal.has_role(Role.ADMIN)
+    task = uow.session.get(Task, str(task_id)[:36]) if is_admin else None
+    if task is None:
+        task = get_task(uow, principal, task_id)
+    _require_open(uow, task)
+    if not is_admin and task.claimed_by_id != principal.user_id:
+        raise Forbidden("Chỉ người đang nhận xử lý hoặc quản trị hệ thống được giao lại "
+                        "công việc.", code="not_claimant")
+    target = uow.session.scalar(select(User).where(
+        User.username == (username or "").strip().lower(), User.is_active.is_(True)))
+    target_principal = principal_uc.principal_for_user(uow.session, target.id) if target else None
+    if target_principal is None or not is_candidate(target_principal, task):
+        raise InvalidInput("Người được giao phải là tài khoản đang hoạt động có vai trò xử lý "
+                           "bước này.", code="not_a_candidate")
+    before = task.claimed_by.username if task.claimed_by else None
+    same_holder = (Task.claimed_by_id.is_(None) if task.claimed_by_id is None
+                   else Task.claimed_by_id == task.claimed_by_id)
+    changed = uow.session.execute(
+        update(Task).where(Task.id == task.id, Task.state == "open", same_holder)
+        .values(claimed_by_id=target.id, claimed_at=utcnow())
+    ).rowcount
+    if changed != 1:
+        raise Conflict("Công việc vừa thay đổi; vui lòng tải lại.")
+    uow.session.refresh(task)
+    grant = (_grant_for(principal, task) if is_candidate(principal, task)
+             else principal.primary_grant())
+    append(uow.session, actor_for_org(principal, grant), ctx, EventInput(
+        action="task.reassigned", target_type="task", target_id=task.id,
+        dossier_id=task.dossier_id, step=task.step,
+        details={"before": {"claimed_by": before}, "after": {"claimed_by": target.username}},
     ))
     return task
 
@@ -274,7 +314,7 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
     generated = None
     if decision == Decision.APPROVE and step.generates:
         generated = papers.plan(uow, papers.Approval(
-            dossier=dossier, task_id=task.id, step=task.step, actor=actor,
+            dossier=dossier, task_id=task.id, step=task.step, actor=actor, request=ctx,
             signer_name=principal.full_name, at=now, comment=comment,
             fields=completion.fields, meeting=meeting), step.generates)
     details = {"step_name": task.name, "decision_label": step.decision_label(decision),

@@ -20,6 +20,7 @@ from service.usecases import process_models as models_uc
 from service.usecases import route_map
 from service.usecases import tasks as tasks_uc
 from service.usecases import templates as templates_uc
+from service.usecases import users as users_uc
 from service.usecases.errors import (
     Conflict,
     Forbidden,
@@ -28,6 +29,7 @@ from service.usecases.errors import (
     UseCaseError,
 )
 from service.web import serializers as ser
+from service.web.common import READ_ONLY_MESSAGE, SAFE_METHODS
 from service.web.dossiers import attachment_response
 from service.web.extensions import read_connection, services, unit_of_work
 from service.web.models import issues_response, xml_body
@@ -47,6 +49,8 @@ def api_auth(view):
             g.principal = auth_uc.principal_for_token(conn, header[7:].strip())
             if g.principal is None:
                 raise Unauthenticated("Mã truy cập không hợp lệ hoặc đã hết hạn.")
+        if g.principal.read_only and request.method not in SAFE_METHODS:
+            raise Forbidden(READ_ONLY_MESSAGE, code="read_only")
         return view(*args, **kwargs)
 
     return wrapper
@@ -251,6 +255,73 @@ def unclaim(task_id: str):
         task = tasks_uc.unclaim(uow, g.principal, request_context(), task_id)
         uow.commit()
         return jsonify(ser.task(task))
+
+
+@bp.route("/tasks/<task_id>/reassign", methods=["POST"])
+@api_auth
+def reassign(task_id: str):
+    body = json_body()
+    with unit_of_work() as uow:
+        task = tasks_uc.reassign(uow, g.principal, request_context(), task_id,
+                                 str(body.get("username") or ""))
+        uow.commit()
+        return jsonify(ser.task(task))
+
+
+@bp.route("/users")
+@api_auth
+def list_users():
+    with unit_of_work(write=False) as uow:
+        rows = users_uc.list_users(uow, g.principal, q=request.args.get("q", ""))
+        return jsonify({"items": [ser.user(u) for u in rows], "next": None})
+
+
+@bp.route("/users", methods=["POST"])
+@api_auth
+def create_user():
+    body = json_body()
+    with unit_of_work() as uow:
+        user = users_uc.create_user(uow, g.principal, request_context(), users_uc.NewUser(
+            str(body.get("username") or ""), str(body.get("full_name") or ""),
+            str(body.get("password") or "")))
+        uow.commit()
+        return jsonify(ser.user(user)), 201
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@api_auth
+def set_user_active(user_id: int):
+    body = json_body()
+    if not isinstance(body.get("active"), bool):
+        raise InvalidInput("“active” phải là true hoặc false.")
+    with unit_of_work() as uow:
+        user = users_uc.set_active(uow, g.principal, request_context(), user_id, body["active"])
+        uow.commit()
+        return jsonify(ser.user(user))
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+@api_auth
+def grant_role(user_id: int):
+    body = json_body()
+    organisation_id = body.get("organisation_id")
+    if isinstance(organisation_id, bool) or not isinstance(organisation_id, int):
+        raise InvalidInput("“organisation_id” phải là số nguyên.")
+    with unit_of_work() as uow:
+        users_uc.grant_role(uow, g.principal, request_context(), user_id,
+                            str(body.get("role") or ""), organisation_id)
+        uow.commit()
+        return jsonify(ser.user(users_uc.get_user(uow, g.principal, user_id))), 201
+
+
+@bp.route("/users/<int:user_id>/roles/<int:assignment_id>", methods=["DELETE"])
+@api_auth
+def revoke_role(user_id: int, assignment_id: int):
+    with unit_of_work() as uow:
+        user = users_uc.revoke_role(uow, g.principal, request_context(), user_id,
+                                    assignment_id)
+        uow.commit()
+        return jsonify(ser.user(user))
 
 
 @bp.route("/tasks/<task_id>/complete", methods=["POST"])

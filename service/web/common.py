@@ -13,13 +13,21 @@ from service.usecases.principal import Principal
 from service.web.errors import wants_json
 
 
+READ_ONLY_MESSAGE = "Kiểm toán viên chỉ được xem, không được thay đổi dữ liệu."
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def login_required(view):
+    """A signed-in user; an auditor (read-only) only reads: any other method is 403."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if g.get("principal") is None:
+        who = g.get("principal")
+        if who is None:
             if wants_json():  # a script's request: a JSON 401, not a login page
                 abort(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if who.read_only and request.method not in SAFE_METHODS:
+            abort(403)
         return view(*args, **kwargs)
 
     return wrapper

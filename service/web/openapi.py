@@ -143,6 +143,25 @@ def openapi_document() -> dict:
                 "post": _op("Công bố phiên bản mới của mẫu sau khi thử lập văn bản mẫu",
                             ok=201, params=(("name", "path", "str"),), body="Template",
                             errors=(401, 403, 404, 422))},
+            "/tasks/{task_id}/reassign": {"post": _op(
+                "Giao lại công việc cho người khác có vai trò xử lý (người đang nhận hoặc "
+                "quản trị)", params=(task_id,), body="Reassign",
+                errors=(401, 403, 404, 409, 422))},
+            "/users": {
+                "get": _op("Tài khoản (quản trị)", params=(("q", "query", "str"),),
+                           errors=(401, 403)),
+                "post": _op("Tạo tài khoản (quản trị)", ok=201, body="NewUser",
+                            errors=(401, 403, 409, 422))},
+            "/users/{user_id}/active": {"post": _op(
+                "Khóa hoặc mở khóa tài khoản", params=(("user_id", "path", "int"),),
+                body="UserActive", errors=(401, 403, 404, 409, 422))},
+            "/users/{user_id}/roles": {"post": _op(
+                "Giao vai trò tại một tổ chức", ok=201, params=(("user_id", "path", "int"),),
+                body="RoleGrant", errors=(401, 403, 404, 409, 422))},
+            "/users/{user_id}/roles/{assignment_id}": {"delete": _op(
+                "Thu hồi một vai trò", params=(("user_id", "path", "int"),
+                                               ("assignment_id", "path", "int")),
+                errors=(401, 403, 404, 409))},
             "/tasks/{task_id}/claim": {"post": _op("Nhận xử lý", params=(task_id,),
                                                    errors=(401, 404, 409))},
             "/tasks/{task_id}/unclaim": {"post": _op("Trả lại hộp chung", params=(task_id,),
@@ -272,6 +291,17 @@ def openapi_document() -> dict:
                                       "additionalProperties": {"type": "integer"}},
                             "scores": {"type": "object",
                                        "additionalProperties": {"type": "number"}}}}}},
+                "Reassign": {"type": "object", "required": ["username"],
+                             "properties": {"username": {"type": "string"}}},
+                "NewUser": {"type": "object", "required": ["username", "full_name", "password"],
+                            "properties": {"username": {"type": "string"},
+                                           "full_name": {"type": "string"},
+                                           "password": {"type": "string", "minLength": 10}}},
+                "UserActive": {"type": "object", "required": ["active"],
+                               "properties": {"active": {"type": "boolean"}}},
+                "RoleGrant": {"type": "object", "required": ["role", "organisation_id"],
+                              "properties": {"role": {"type": "string"},
+                                             "organisation_id": {"type": "integer"}}},
                 "Template": {"type": "object", "required": ["body"], "properties": {
                     "body": {"type": "object", "description": "Nội dung mẫu (JSON)"},
                     "note": {"type": "string"}}},

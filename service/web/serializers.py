@@ -106,6 +106,14 @@ def task_form(view, dossier) -> dict:
             "model": {"key": view.model_key, "version": view.model_version}}
 
 
+def user(u) -> dict:
+    return {"id": u.id, "username": u.username, "full_name": u.full_name,
+            "active": u.is_active, "last_login_at": iso(u.last_login_at),
+            "roles": [{"id": r.id, "role": r.role, "organisation_id": r.organisation_id,
+                       "organisation": r.organisation.name if r.organisation else None}
+                      for r in u.roles]}
+
+
 def template_summary(t) -> dict:
     return {"name": t.name, "papers": list(t.titles), "version": t.version,
             "sha256": t.sha256, "published_at": iso(t.published_at), "note": t.note}

@@ -28,6 +28,12 @@ HISTORY_LABELS = {
     "document.generated": N_("Hệ thống lập văn bản"),
     "job.failed": N_("Lập văn bản không thành công"),
     "job.retried": N_("Chạy lại việc nền"),
+    "task.reassigned": N_("Giao lại công việc"),
+    "user.created": N_("Tạo tài khoản"),
+    "user.activated": N_("Mở khóa tài khoản"),
+    "user.deactivated": N_("Khóa tài khoản"),
+    "role.granted": N_("Giao vai trò"),
+    "role.revoked": N_("Thu hồi vai trò"),
 }
 
 

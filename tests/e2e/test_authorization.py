@@ -69,11 +69,13 @@ def test_only_candidates_see_claim_and_complete_a_task(world, username):
     user = users[username]
     visible = any(t["id"] == task["id"] for t in user.tasks())
     assert visible == (username == "cum1")
+    # The auditor is refused every change outright (read-only); others do not see the task.
+    refused = 403 if username == "kiemtoan" else 404
     claim = user.post(f"/tasks/{task['id']}/claim")
-    assert claim.status_code == (200 if username == "cum1" else 404)
+    assert claim.status_code == (200 if username == "cum1" else refused)
     if username != "cum1":
         done = user.post(f"/tasks/{task['id']}/complete", json={"decision": "approve"})
-        assert done.status_code == 404
+        assert done.status_code == refused
 
 
 @pytest.mark.parametrize(("username", "expected"), [

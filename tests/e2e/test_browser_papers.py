@@ -247,6 +247,7 @@ def test_a_meeting_with_nobody_present_is_refused_and_the_form_keeps_its_input(
 def test_an_administrator_edits_a_paper_template(browser_user):
     admin = browser_user("quantri")
     page = admin.page
+    page.get_by_test_id("nav-admin").get_by_role("button", name="Quản trị").click()
     with page.expect_navigation():
         page.get_by_role("link", name="Mẫu văn bản").click()
     admin.check()
