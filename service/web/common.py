@@ -12,7 +12,6 @@ from service.domain.dates import format_date, format_datetime
 from service.usecases.principal import Principal
 from service.web.errors import wants_json
 
-
 READ_ONLY_MESSAGE = "Kiểm toán viên chỉ được xem, không được thay đổi dữ liệu."
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
