@@ -13,10 +13,12 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from service.audit import checkpoints
+from service.audit import export as audit_export
 from service.audit.log import RequestContext
 from service.db import migrate, seed
 from service.jobs import queue
 from service.usecases import papers, process_models
+from service.usecases.errors import InvalidInput
 from service.web.extensions import services, unit_of_work
 
 log = logging.getLogger("tdkt.worker")
@@ -94,6 +96,50 @@ def _checkpoint(*, force: bool = False):
                                     reason="periodic")
         uow.commit()
         return written
+
+
+@audit_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(audit_export.FORMATS), default="jsonl",
+              show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp ghi ra.")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="Từ ngày (UTC).")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Đến hết ngày (UTC).")
+@click.option("--campaign", metavar="ID", help="Chỉ các hồ sơ của đợt thi đua này.")
+def audit_export_file(fmt: str, out: Path, start: str | None, end: str | None,
+                      campaign: str | None) -> None:
+    """Export the trail, with its signed trailer, to a file that tdkt-verify checks offline."""
+    try:
+        params = audit_export.ExportFilter.parse(
+            {"from": start or "", "to": end or "", "campaign": campaign or ""})
+    except InvalidInput as exc:
+        raise click.UsageError(exc.message) from None
+    tdkt = services()
+    with unit_of_work() as uow:
+        audit_export.record_export(uow, None, RequestContext(request_id="cli"), fmt, params)
+        uow.commit()
+    total = audit_export.count(tdkt.engine, params)
+    try:
+        with out.open("wb") as fh, click.progressbar(length=total,
+                                                     label="Đang xuất nhật ký") as bar:
+            events = audit_export.write_to(
+                tdkt.engine, fmt, params, tdkt.audit_signer, tdkt.store, fh,
+                progress=lambda done: bar.update(done - bar.pos), total=total)
+    except InvalidInput as exc:
+        out.unlink(missing_ok=True)
+        raise click.ClickException(exc.message) from None
+    signer = tdkt.audit_signer
+    click.echo(f"Đã xuất {events} sự kiện vào {out}, ký bằng khóa có dấu vân tay "
+               f"{signer.fingerprint}.")
+    click.echo(f"Kiểm tra: tdkt-verify {out} --public-key {signer.public_key}")
+
+
+@audit_cli.command("public-key")
+def audit_public_key() -> None:
+    """Print the public half of the audit key, for inspectors to pin."""
+    signer = services().audit_signer
+    click.echo(signer.public_key)
+    click.echo(f"Dấu vân tay: {signer.fingerprint}")
 
 
 def _sweep(grace_hours: int) -> list[str]:

@@ -8,8 +8,12 @@ object store: two places that one person rarely controls both of. Verification w
 - a checkpoint whose event is missing: the chain was cut after it (truncation);
 - a checkpoint whose hash differs from the event's: the chain was rewritten and rehashed, which
   the hash links alone cannot show (recomputation without the key);
-- a checkpoint whose signature does not verify: the checkpoint itself was forged or altered;
-- a checkpoint in the object store but not in the database: checkpoints were deleted too.
+- a checkpoint whose signature does not verify: the checkpoint itself was forged or altered.
+
+The store's copies are checked the same way as the rows, so deleting checkpoints from the
+database hides nothing: their copies still name the events they signed. (A copy may also be
+left by a checkpoint whose transaction rolled back; it is a true signed statement about the
+chain, and checks like any other.)
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from service.audit.chain import ChainReport
-from service.audit.log import iter_events, to_record, utcnow, verify_events
+from service.audit.log import CHAIN_LOCK, iter_events, to_record, utcnow, verify_events
 from service.audit.signing import AuditSigner, verify_signature
 from service.db.models import AuditCheckpoint, AuditEvent
 
@@ -58,6 +62,9 @@ def write(session: Session, signer: AuditSigner, store, *, reason: str) -> Check
     """Sign the chain's head in the caller's transaction and mirror it to the store; None when
     the chain is empty. The store copy is written first: a checkpoint row never exists
     without it (a copy without its row is only a checkpoint whose commit failed)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One writer of checkpoints (and of the chain) at a time: the next id is read below.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
     head = session.execute(select(AuditEvent.id, AuditEvent.hash)
                            .order_by(AuditEvent.id.desc()).limit(1)).first()
     if head is None:
@@ -69,7 +76,9 @@ def write(session: Session, signer: AuditSigner, store, *, reason: str) -> Check
     checkpoint = Checkpoint((last or 0) + 1, head.id, head.hash, at, reason, signer.public_key,
                             signature)
     data = json.dumps(checkpoint.as_dict(), ensure_ascii=False, sort_keys=True).encode()
-    store.put(f"{STORE_PREFIX}{checkpoint.id:08d}.json", io.BytesIO(data), size=len(data),
+    # The signature in the key: a copy left by a rolled-back attempt never blocks the next.
+    key = f"{STORE_PREFIX}{checkpoint.id:08d}-{signature[:16]}.json"
+    store.put(key, io.BytesIO(data), size=len(data),
               sha256=hashlib.sha256(data).hexdigest(), content_type="application/json")
     session.execute(insert(_CHECKPOINTS).values(
         id=checkpoint.id, event_id=checkpoint.event_id, event_hash=checkpoint.event_hash,
@@ -108,28 +117,22 @@ def verify(session: Session, public_key: str, store=None) -> TrailReport:
     hashes = dict(session.execute(select(AuditEvent.id, AuditEvent.hash)).all())
     rows = [_from_row(r) for r in session.scalars(select(AuditCheckpoint)
                                                   .order_by(AuditCheckpoint.id))]
-    stored = _stored(store) if store is not None else {}
-    for checkpoint_id, copy in stored.items():
-        if not any(c.id == checkpoint_id for c in rows):
-            return TrailReport(False, chain.checked, len(rows), copy.get("event_id"),
-                               f"điểm kiểm #{checkpoint_id} có trong kho lưu trữ nhưng đã bị "
-                               "xóa khỏi cơ sở dữ liệu", chain.head)
-    for checkpoint in rows:
-        problem = _check(checkpoint, hashes, public_key, stored.get(checkpoint.id))
+    signatures = {c.signature for c in rows}
+    copies = [c for c in (_stored(store) if store is not None else [])
+              if c.signature not in signatures]
+    for checkpoint, where in [*((c, "") for c in rows), *((c, " (bản trong kho lưu trữ)")
+                                                          for c in copies)]:
+        problem = _check(checkpoint, hashes, public_key)
         if problem:
-            return TrailReport(False, chain.checked, len(rows), checkpoint.event_id, problem,
-                               chain.head)
+            return TrailReport(False, chain.checked, len(rows), checkpoint.event_id,
+                               problem + where, chain.head)
     return TrailReport(True, chain.checked, len(rows), None, None, chain.head)
 
 
-def _check(checkpoint: Checkpoint, hashes: dict[int, str], public_key: str,
-           copy: dict | None) -> str | None:
+def _check(checkpoint: Checkpoint, hashes: dict[int, str], public_key: str) -> str | None:
     if not verify_signature(public_key, payload(checkpoint.event_id, checkpoint.event_hash,
                                                 checkpoint.at), checkpoint.signature):
         return f"chữ ký của điểm kiểm #{checkpoint.id} không hợp lệ với khóa công khai"
-    if copy is not None and (copy.get("hash") != checkpoint.event_hash
-                             or copy.get("event_id") != checkpoint.event_id):
-        return f"điểm kiểm #{checkpoint.id} khác bản lưu trong kho lưu trữ"
     actual = hashes.get(checkpoint.event_id)
     if actual is None:
         return (f"sự kiện #{checkpoint.event_id} đã được ký ở điểm kiểm #{checkpoint.id} "
@@ -140,11 +143,13 @@ def _check(checkpoint: Checkpoint, hashes: dict[int, str], public_key: str,
     return None
 
 
-def _stored(store) -> dict[int, dict]:
-    copies = {}
+def _stored(store) -> list[Checkpoint]:
+    copies = []
     for obj in store.list(prefix=STORE_PREFIX):
         data = json.loads(store.open(obj.key))
-        copies[int(data["id"])] = data
+        at = datetime.strptime(data["at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        copies.append(Checkpoint(int(data["id"]), int(data["event_id"]), data["hash"], at,
+                                 data["reason"], data["public_key"], data["signature"]))
     return copies
 
 

@@ -15,7 +15,7 @@ from service.db.models import AuditEvent, AuditSearch
 from service.domain.text import fold
 
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises chain appends.
-_CHAIN_LOCK = 7_202_311
+CHAIN_LOCK = 7_202_311
 # Core statements, built once: an append runs in every command, and going through the ORM's
 # unit of work for one INSERT cost about 0.2 ms more (bench/route.py).
 _audit = AuditEvent.__table__
@@ -97,7 +97,7 @@ def append(session: Session, actor: Actor, ctx: RequestContext, event: EventInpu
     """
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
     last = session.execute(_CHAIN_HEAD).first()
     row = AuditEvent(
         id=(last.id + 1) if last else 1,
