@@ -34,6 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     from service.web.api import bp as api_bp
     from service.web.assets import bp as assets_bp
+    from service.web.audit import bp as audit_bp
     from service.web.auth import bp as auth_bp
     from service.web.campaigns import bp as campaigns_bp
     from service.web.dossiers import bp as dossiers_bp
@@ -45,7 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
     from service.web.users import bp as users_bp
 
     for blueprint in (auth_bp, inbox_bp, dossiers_bp, campaigns_bp, models_bp,
-                      paper_templates_bp, jobs_bp, users_bp, assets_bp):
+                      paper_templates_bp, jobs_bp, users_bp, audit_bp, assets_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     extensions.csrf.exempt(api_bp)

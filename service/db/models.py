@@ -519,3 +519,24 @@ class AuditSearch(Base):
     # (or of a test deleting) events; the chain is what proves them.
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
+
+
+class AuditExport(Base):
+    """An export of the audit trail asked for from the auditor's page and made in the
+    background: its progress while it runs, then the stored file (checked on download)."""
+
+    __tablename__ = "audit_export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(10))
+    filter: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(20))  # pending | running | ready | failed
+    events_done: Mapped[int] = mapped_column(Integer, default=0)
+    events_total: Mapped[int | None] = mapped_column(Integer)
+    object_key: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -28,6 +28,7 @@ from service.usecases.errors import (
     Unauthenticated,
     UseCaseError,
 )
+from service.web import audit as audit_web
 from service.web import serializers as ser
 from service.web.common import READ_ONLY_MESSAGE, SAFE_METHODS
 from service.web.dossiers import attachment_response
@@ -502,21 +503,39 @@ def campaign_heatmap(campaign_id: int):
         return jsonify(ser.heatmap(route_map.campaign_heatmap(uow, g.principal, campaign_id)))
 
 
+@bp.route("/audit/events")
+@api_auth
+def audit_events():
+    return jsonify(audit_web.events_json(request.args))
+
+
+@bp.route("/audit/dossiers/<int:dossier_id>/trail")
+@api_auth
+def audit_trail(dossier_id: int):
+    return jsonify(audit_web.trail_json(dossier_id))
+
+
+@bp.route("/audit/dossiers/<int:dossier_id>/report.pdf")
+@api_auth
+def audit_trail_report(dossier_id: int):
+    return audit_web.report_download(dossier_id)
+
+
 @bp.route("/audit/export")
 @api_auth
 def export_audit():
     if not g.principal.has_role(Role.AUDITOR):
         raise Forbidden("Chỉ kiểm toán viên được xuất nhật ký.")
     fmt = request.args.get("format", "jsonl")
-    if fmt not in ("jsonl", "csv"):
-        raise InvalidInput("Định dạng phải là jsonl hoặc csv.")
+    if fmt not in audit_export.FORMATS:
+        raise InvalidInput("Định dạng phải là jsonl, csv hoặc xlsx.")
     params = audit_export.ExportFilter.parse(request.args)
     with unit_of_work() as uow:
         audit_export.record_export(uow, g.principal, request_context(), fmt, params)
         uow.commit()
-    engine = services().engine
-    body = audit_export.stream(engine, fmt, params)
-    mimetype = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
-    response = Response(stream_with_context(body), mimetype=f"{mimetype}; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="audit.{fmt}"'
+    tdkt = services()
+    body = audit_export.stream(tdkt.engine, fmt, params, tdkt.audit_signer, tdkt.store)
+    response = Response(stream_with_context(body), content_type=audit_export.MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{audit_export.filename(fmt)}"')
     return response

@@ -36,7 +36,8 @@ class Services:
 
     @property
     def runtime(self) -> Runtime:
-        return Runtime(self.engine, self.store, {"pdf_timeout": self.config.PDF_TIMEOUT_SECONDS})
+        return Runtime(self.engine, self.store, {"pdf_timeout": self.config.PDF_TIMEOUT_SECONDS,
+                                                 "audit_key": self.config.AUDIT_KEY})
 
     def run_job_now(self, job_id: int) -> None:
         """Run a job its command has just committed (the worker picks up any that fail)."""

@@ -191,13 +191,42 @@ def openapi_document() -> dict:
                 "Một phiên bản quy trình", params=(("key", "path", "str"),
                                                    ("number", "path", "int")),
                 errors=(401, 404))},
+            "/audit/events": {"get": _op(
+                "Tra cứu nhật ký, mới nhất trước (kiểm toán viên, quản trị): items là bản ghi "
+                "như khi xuất; next là giá trị before của trang sau",
+                params=(("campaign", "query", "int"), ("unit", "query", "int"),
+                        ("cluster", "query", "int"), ("actor", "query", "str"),
+                        ("action", "query", "str"), ("award", "query", "str"),
+                        ("from", "query", "str"), ("to", "query", "str"),
+                        ("q", "query", "str"), ("before", "query", "int"),
+                        ("limit", "query", "int")),
+                errors=(401, 403, 422), response="AuditEvents")},
+            "/audit/dossiers/{dossier_id}/trail": {"get": _op(
+                "Toàn bộ nhật ký của một hồ sơ theo thứ tự chuỗi, kèm tài liệu từng sự kiện "
+                "nêu và đầu chuỗi nhật ký", params=(dossier_id,), errors=(401, 403, 404))},
+            "/audit/dossiers/{dossier_id}/report.pdf": {"get": {
+                "summary": "Báo cáo PDF nhật ký của hồ sơ (việc lập báo cáo được ghi nhật ký)",
+                "parameters": [{"name": "dossier_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}},
+                              **{str(code): {"description": "Error", "content": {
+                                  "application/json": {"schema": ERROR}}}
+                                 for code in (401, 403, 404, 503)}}}},
             "/audit/export": {"get": {
-                "summary": "Xuất nhật ký (JSON Lines hoặc CSV), chỉ kiểm toán viên",
-                "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
-                               for n in ("format", "from", "to", "campaign")],
-                "responses": {"200": {"description": "Luồng dữ liệu"},
-                              "403": {"description": "Error",
-                                      "content": {"application/json": {"schema": ERROR}}}}}},
+                "summary": "Xuất nhật ký (JSON Lines, CSV hoặc XLSX) có dòng kết thúc đã ký, "
+                           "kiểm bằng tdkt-verify; chỉ kiểm toán viên",
+                "parameters": [
+                    {"name": "format", "in": "query",
+                     "schema": {"type": "string", "enum": ["jsonl", "csv", "xlsx"],
+                                "default": "jsonl"}},
+                    *({"name": n, "in": "query", "schema": {"type": "string"}}
+                      for n in ("from", "to", "campaign"))],
+                "responses": {
+                    "200": {"description": "Luồng dữ liệu", "content": {
+                        "application/x-ndjson": {}, "text/csv": {},
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+                    "403": {"description": "Error",
+                            "content": {"application/json": {"schema": ERROR}}}}}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -302,6 +331,9 @@ def openapi_document() -> dict:
                 "RoleGrant": {"type": "object", "required": ["role", "organisation_id"],
                               "properties": {"role": {"type": "string"},
                                              "organisation_id": {"type": "integer"}}},
+                "AuditEvents": {"type": "object", "required": ["items", "next"], "properties": {
+                    "items": {"type": "array", "items": {"type": "object"}},
+                    "next": {"type": ["integer", "null"]}}},
                 "Template": {"type": "object", "required": ["body"], "properties": {
                     "body": {"type": "object", "description": "Nội dung mẫu (JSON)"},
                     "note": {"type": "string"}}},

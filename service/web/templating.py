@@ -28,6 +28,7 @@ HISTORY_LABELS = {
     "document.generated": N_("Hệ thống lập văn bản"),
     "job.failed": N_("Lập văn bản không thành công"),
     "job.retried": N_("Chạy lại việc nền"),
+    "audit.trail_report": N_("Lập báo cáo nhật ký hồ sơ"),
     "task.reassigned": N_("Giao lại công việc"),
     "user.created": N_("Tạo tài khoản"),
     "user.activated": N_("Mở khóa tài khoản"),

@@ -1,4 +1,4 @@
-"""audit checkpoints (signed, append-only) and the folded search text of events
+"""audit checkpoints (signed, append-only), the folded search text of events, exports
 
 Revision ID: 0005
 Revises: 0004
@@ -38,6 +38,27 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_audit_search")),
     )
+    op.create_table(
+        "audit_export",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=True),
+        sa.Column("format", sa.String(length=10), nullable=False),
+        sa.Column("filter", sa.Text(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("events_done", sa.Integer(), nullable=False),
+        sa.Column("events_total", sa.Integer(), nullable=True),
+        sa.Column("object_key", sa.String(length=300), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["requested_by_id"], ["user_account.id"],
+                                name=op.f("fk_audit_export_requested_by_id_user_account")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_export")),
+    )
+    op.create_index(op.f("ix_audit_export_requested_by_id"), "audit_export",
+                    ["requested_by_id"])
     _append_only("audit_checkpoint")
     _backfill_search()
 
@@ -101,6 +122,8 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS audit_checkpoint_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_checkpoint_no_delete")
+    op.drop_index(op.f("ix_audit_export_requested_by_id"), table_name="audit_export")
+    op.drop_table("audit_export")
     op.drop_table("audit_search")
     op.drop_index(op.f("ix_audit_checkpoint_event_id"), table_name="audit_checkpoint")
     op.drop_table("audit_checkpoint")
