@@ -37,17 +37,20 @@ def create_app(config: Config | None = None) -> Flask:
     from service.web.audit import bp as audit_bp
     from service.web.auth import bp as auth_bp
     from service.web.campaigns import bp as campaigns_bp
+    from service.web.dashboard import bp as dashboard_bp
     from service.web.dossiers import bp as dossiers_bp
     from service.web.errors import init_app as init_errors
     from service.web.inbox import bp as inbox_bp
     from service.web.jobs import bp as jobs_bp
     from service.web.models import bp as models_bp
+    from service.web.notifications import bp as notifications_bp
     from service.web.paper_templates import bp as paper_templates_bp
     from service.web.users import bp as users_bp
 
     for blueprint in (auth_bp, inbox_bp, dossiers_bp, campaigns_bp, models_bp,
-                      paper_templates_bp, jobs_bp, users_bp, audit_bp, assets_bp):
+                      paper_templates_bp, jobs_bp, users_bp, audit_bp, assets_bp, dashboard_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     extensions.csrf.exempt(api_bp)
     init_errors(app)

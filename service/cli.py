@@ -17,11 +17,14 @@ from service.audit import export as audit_export
 from service.audit.log import RequestContext
 from service.db import migrate, seed
 from service.jobs import queue
-from service.usecases import papers, process_models
+from service.usecases import deadlines, notifications, papers, process_models
 from service.usecases.errors import InvalidInput
 from service.web.extensions import services, unit_of_work
 
 log = logging.getLogger("tdkt.worker")
+
+# Modules whose import registers the handlers of the jobs the worker runs.
+JOB_MODULES = (deadlines, notifications, papers)
 
 db_cli = AppGroup("db", help="Cơ sở dữ liệu.")
 audit_cli = AppGroup("audit", help="Nhật ký kiểm toán.")

@@ -61,6 +61,16 @@ class Config:
         # with LibreOffice); off, they wait for ``flask worker``.
         self.JOBS_INLINE = _env_bool("TDKT_JOBS_INLINE", True)
         self.PDF_TIMEOUT_SECONDS = int(_env("TDKT_PDF_TIMEOUT_SECONDS", "120"))
+        # Deadline notices are also e-mailed (the ``notify.email`` job); with no host set the
+        # job finishes without sending and logs so.
+        self.SMTP_HOST = _env("TDKT_SMTP_HOST")
+        self.SMTP_PORT = int(_env("TDKT_SMTP_PORT", "25"))
+        self.SMTP_FROM = _env("TDKT_SMTP_FROM", "tdkt-flow@localhost")
+        self.SMTP_USER = _env("TDKT_SMTP_USER")
+        self.SMTP_PASSWORD = _env("TDKT_SMTP_PASSWORD")
+        self.SMTP_STARTTLS = _env_bool("TDKT_SMTP_STARTTLS", False)
+        # The address users reach the service at, for links in e-mails ("https://tdkt.…").
+        self.PUBLIC_URL = _env("TDKT_PUBLIC_URL", "")
         self.TESTING = False
 
     def _local_secret(self, name: str) -> str:

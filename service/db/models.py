@@ -80,6 +80,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where deadline notices are e-mailed too (optional; nothing is sent without it).
+    email: Mapped[str | None] = mapped_column(String(254))
 
     # Lazy by default, as are the relationships below: a query that needs them says so with
     # joinedload/selectinload (service/web/serializers.py), so that loading a user or a task
@@ -540,3 +542,21 @@ class AuditExport(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int | None] = mapped_column(BigInteger)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Notification(Base):
+    """A notice to one user (thông báo): a deadline coming or passed, shown under the bell
+    and, when the user has an address, e-mailed by a ``notify.email`` job."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    title: Mapped[str] = mapped_column(String(400))
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -98,6 +98,14 @@ class ProposalInput:
     summary: str
 
 
+def award_applies(allowed: str, subject: SubjectType | str) -> bool:
+    """Whether an award for ``allowed`` subjects (collective | individual | either) may go to
+    ``subject``; a household counts as a collective."""
+    subject = SubjectType(subject)
+    return allowed in ("either", subject.value) or (
+        allowed == "collective" and subject is SubjectType.HOUSEHOLD)
+
+
 def parse_proposal(raw: dict, award_subjects: dict[str, str]) -> ProposalInput:
     """Validate one proposal line against the award catalogue (code -> subject kind)."""
     if not isinstance(raw, dict):
@@ -112,10 +120,7 @@ def parse_proposal(raw: dict, award_subjects: dict[str, str]) -> ProposalInput:
     award_code = str(raw.get("award_code", "")).strip()
     if award_code not in award_subjects:
         raise DossierRuleError(f"Hình thức khen thưởng “{award_code}” không có trong danh mục.")
-    allowed = award_subjects[award_code]
-    if allowed != "either" and allowed != subject.value and not (
-        allowed == "collective" and subject is SubjectType.HOUSEHOLD
-    ):
+    if not award_applies(award_subjects[award_code], subject):
         raise DossierRuleError(
             f"Hình thức “{award_code}” không áp dụng cho {SUBJECT_LABELS[subject].lower()}."
         )

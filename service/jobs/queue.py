@@ -72,17 +72,26 @@ def enqueue(uow: UnitOfWork, *, kind: str, dedupe_key: str, payload: dict,
             dossier_id: int | None = None, now: datetime | None = None,
             max_attempts: int = MAX_ATTEMPTS) -> Job:
     """Add a job in the caller's transaction (it runs only if the caller commits)."""
-    now = now or utcnow()
-    job = Job(kind=kind, dedupe_key=dedupe_key, dossier_id=dossier_id,
-              payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-              state=PENDING, attempts=0, max_attempts=max_attempts, run_after=now,
-              created_at=now)
+    job = new_job(kind=kind, dedupe_key=dedupe_key, payload=payload, dossier_id=dossier_id,
+                  now=now, max_attempts=max_attempts)
     uow.session.add(job)
     uow.session.flush()
     if uow.on_new_job is not None:
         job_id, hook = job.id, uow.on_new_job
         uow.after_commit(lambda: hook(job_id))
     return job
+
+
+def new_job(*, kind: str, dedupe_key: str, payload: dict, dossier_id: int | None = None,
+            now: datetime | None = None, run_after: datetime | None = None,
+            max_attempts: int = MAX_ATTEMPTS) -> Job:
+    """A pending job row, not yet added: for code that adds it to a session it does not
+    flush itself (the task projection leaves every row to its caller's one flush)."""
+    now = now or utcnow()
+    return Job(kind=kind, dedupe_key=dedupe_key, dossier_id=dossier_id,
+               payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+               state=PENDING, attempts=0, max_attempts=max_attempts,
+               run_after=run_after or now, created_at=now)
 
 
 def worker_name() -> str:

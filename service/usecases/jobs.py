@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from service.audit.log import EventInput, RequestContext, append
+from service.audit.log import EventInput, RequestContext, append, utcnow
 from service.db.models import Job
 from service.db.session import UnitOfWork
 from service.domain.roles import Role
@@ -22,9 +22,11 @@ def _require_admin(principal: Principal) -> None:
 
 
 def unfinished(uow: UnitOfWork, principal: Principal, *, limit: int = 200) -> list[Job]:
-    """Jobs not done, failed ones first, then the oldest."""
+    """Jobs not done, failed ones first, then the oldest. Reminders scheduled for later and
+    not yet tried are not listed: they are plans, not work waiting."""
     _require_admin(principal)
-    rows = uow.session.scalars(select(Job).where(Job.state.in_(OPEN_STATES))
+    scheduled = (Job.state == queue.PENDING) & (Job.attempts == 0) & (Job.run_after > utcnow())
+    rows = uow.session.scalars(select(Job).where(Job.state.in_(OPEN_STATES), ~scheduled)
                                .order_by(Job.state != queue.FAILED, Job.id).limit(limit))
     return list(rows)
 

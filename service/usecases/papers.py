@@ -63,7 +63,7 @@ from service.documents.inputs import (
 )
 from service.documents.pdf import to_pdf
 from service.documents.uploads import display_name
-from service.domain.dossiers import Outcome
+from service.domain.dossiers import Outcome, award_applies
 from service.domain.money import base_salary_on
 from service.domain.roles import OrgKind, Role
 from service.jobs import queue
@@ -138,6 +138,49 @@ def exclude_lines(dossier: Dossier, raw: object) -> list[dict]:
         by_id[line_id].outcome = Outcome.NOT_APPROVED
         by_id[line_id].outcome_reason = reason
     return [{"proposal_id": i, "name": by_id[i].name, "reason": r} for i, r in chosen.items()]
+
+
+def move_lines(session: Session, dossier: Dossier, raw: object, excluded: list[dict]
+               ) -> list[dict]:
+    """Lines the approver carries forward under another award (``[{"proposal_id",
+    "award_code", "reason"}]``), e.g. a Cờ thi đua proposal the board finds fit for a Bằng
+    khen. The line keeps going; its award changes, and the step's event says from what."""
+    if raw in (None, []):
+        return []
+    if not isinstance(raw, list):
+        raise InvalidInput("Danh sách dòng chuyển hình thức phải là một mảng.",
+                           code="invalid_moved_lines")
+    by_id = {line.id: line for line in dossier.proposals}
+    left_out = {item["proposal_id"] for item in excluded}
+    awards = {a.code: a for a in session.scalars(select(AwardType))}
+    moved = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise InvalidInput("Mỗi dòng chuyển hình thức phải có proposal_id, award_code và "
+                               "reason.", code="invalid_moved_lines")
+        line = by_id.get(item.get("proposal_id")) if isinstance(
+            item.get("proposal_id"), int) else None
+        if line is None or line.outcome == Outcome.NOT_APPROVED:
+            raise InvalidInput(f"Dòng đề nghị {item.get('proposal_id')!r} không thuộc hồ sơ "
+                               "này hoặc đã không được chuyển tiếp.", code="invalid_moved_lines")
+        if line.id in left_out:
+            raise InvalidInput(f"“{line.name}” vừa được chọn không chuyển tiếp, không thể "
+                               "đồng thời chuyển hình thức.", code="invalid_moved_lines")
+        award = awards.get(str(item.get("award_code") or ""))
+        if award is None or award.code == line.award_code:
+            raise InvalidInput(f"Hình thức mới của “{line.name}” không hợp lệ.",
+                               code="invalid_moved_lines")
+        if not award_applies(award.subject, line.subject_type):
+            raise InvalidInput(f"Hình thức “{award.name}” không áp dụng cho “{line.name}”.",
+                               code="invalid_moved_lines")
+        reason = _clean(item.get("reason"))
+        if not reason or len(reason) > MAX_REASON:
+            raise InvalidInput(f"Phải ghi lý do chuyển hình thức của “{line.name}”.",
+                               code="reason_required")
+        moved.append({"proposal_id": line.id, "name": line.name, "from": line.award_code,
+                      "to": award.code, "reason": reason})
+        line.award_code = award.code
+    return moved
 
 
 def reopen_lines(dossier: Dossier) -> None:

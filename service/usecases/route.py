@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from service.db.models import Campaign, Dossier, ProcessInstance, ProcessModelVersion, Task
 from service.domain.calendar import WorkingCalendar, vietnam_calendar
 from service.domain.dossiers import DossierStatus, Outcome, status_after_step
+from service.domain.reminders import escalate_at, remind_at
 from service.domain.roles import Scope
 from service.engine import runner
+from service.jobs import queue
 from service.usecases.errors import Conflict
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -138,12 +140,39 @@ def _sync_tasks(session: Session, instance: ProcessInstance, version: ProcessMod
         )
         session.add(task)
         created.append(task)
+        _schedule_deadline(session, task, now)
     for task_id, task in existing.items():
         if task_id not in open_ids:
             task.state = "cancelled"
     _follow(dossier, instance, steps, created or [t for t in existing.values() if
                                                   t.id in open_ids], wf)
     return created
+
+
+REMIND_JOB = "deadline.remind"
+ESCALATE_JOB = "deadline.escalate"
+
+
+def _schedule_deadline(session: Session, task: Task, now: datetime) -> None:
+    """Queue the reminder and the escalation of a task with a due date (service/domain/
+    reminders.py). Added, not flushed: they are written with the task by the caller's flush."""
+    if task.due_on is None:
+        return
+    calendar = _calendar(task.due_on.year)
+    escalate = escalate_at(calendar, task.due_on)
+    if escalate <= now:
+        # Opened already overdue (a campaign deadline long past): the inbox shows it so from
+        # the first moment; announcing it at once would only repeat that to the same people.
+        return
+    payload = {"task_id": task.id}
+    remind = remind_at(calendar, task.due_on, now)
+    if remind is not None:
+        session.add(queue.new_job(kind=REMIND_JOB, dedupe_key=f"remind:{task.id}",
+                                  payload=payload, dossier_id=task.dossier_id, now=now,
+                                  run_after=remind))
+    session.add(queue.new_job(kind=ESCALATE_JOB, dedupe_key=f"escalate:{task.id}",
+                              payload=payload, dossier_id=task.dossier_id, now=now,
+                              run_after=escalate))
 
 
 def _follow(dossier: Dossier, instance: ProcessInstance, steps: dict[str, StepMeta],

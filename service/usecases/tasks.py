@@ -198,6 +198,7 @@ class Completion:
     # Lines the approver does not carry forward, [{"proposal_id", "reason"}]; and the cluster's
     # meeting record for its Biên bản (service/usecases/papers.py).
     excluded_lines: object = None
+    moved_lines: object = None  # [{"proposal_id", "award_code", "reason"}]: another award
     meeting: object = None
 
 
@@ -243,11 +244,13 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
 
     now = utcnow()
     excluded: list[dict] = []
+    moved: list[dict] = []
     meeting = None
     if decision == Decision.RETURN:
         papers.reopen_lines(dossier)
     elif decision == Decision.APPROVE and task.scope != Scope.UNIT:
         excluded = papers.exclude_lines(dossier, completion.excluded_lines)
+        moved = papers.move_lines(uow.session, dossier, completion.moved_lines, excluded)
         if "cluster_minutes" in step.generates and dossier.cluster_id is not None:
             meeting = papers.read_meeting(
                 completion.meeting,
@@ -324,6 +327,8 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
         details["timers_fired"] = True
     if excluded:
         details["excluded_lines"] = excluded
+    if moved:
+        details["moved_lines"] = moved
     if meeting is not None:
         details["meeting"] = papers.meeting_summary(meeting)
     if generated:

@@ -15,6 +15,7 @@ from service.usecases import campaigns as campaigns_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
 from service.usecases import migration as migration_uc
+from service.usecases import notifications as notifications_uc
 from service.usecases import papers as papers_uc
 from service.usecases import process_models as models_uc
 from service.usecases import route_map
@@ -258,6 +259,38 @@ def unclaim(task_id: str):
         return jsonify(ser.task(task))
 
 
+def _notification(n) -> dict:
+    return {"id": n.id, "kind": n.kind, "title": n.title, "link": n.link,
+            "dossier_id": n.dossier_id, "task_id": n.task_id,
+            "created_at": ser.iso(n.created_at), "read_at": ser.iso(n.read_at)}
+
+
+@bp.route("/notifications")
+@api_auth
+def list_notifications():
+    """The caller's latest notifications (``?unread=1``: only the unread), newest first."""
+    with unit_of_work(write=False) as uow:
+        if request.args.get("unread") in ("1", "true"):
+            rows = notifications_uc.unread(uow, g.principal)
+        else:
+            rows = notifications_uc.recent(uow, g.principal)
+        count = notifications_uc.unread_count(uow, g.principal)
+        return jsonify({"items": [_notification(n) for n in rows], "unread": count,
+                        "next": None})
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@api_auth
+def read_notifications():
+    """Mark the caller's notifications read: ``{"ids": [..]}`` or ``{"all": true}``."""
+    body = json_body()
+    ids = "all" if body.get("all") is True else body.get("ids")
+    with unit_of_work() as uow:
+        changed = notifications_uc.mark_read(uow, g.principal, ids)
+        uow.commit()
+    return jsonify({"marked": changed})
+
+
 @bp.route("/tasks/<task_id>/reassign", methods=["POST"])
 @api_auth
 def reassign(task_id: str):
@@ -332,7 +365,7 @@ def complete(task_id: str):
     key = request.headers.get("Idempotency-Key", "").strip()[:200]
     payload = {"decision": body.get("decision"), "comment": body.get("comment"),
                "fields": body.get("fields"), "excluded_lines": body.get("excluded_lines"),
-               "meeting": body.get("meeting")}
+               "moved_lines": body.get("moved_lines"), "meeting": body.get("meeting")}
     fingerprint = tasks_uc.request_fingerprint(task_id, payload)
     who = g.principal
     if key:
@@ -347,7 +380,7 @@ def complete(task_id: str):
     completion = tasks_uc.Completion(
         decision=str(body.get("decision") or ""), comment=str(body.get("comment") or ""),
         fields=body.get("fields") or {}, excluded_lines=body.get("excluded_lines"),
-        meeting=body.get("meeting"))
+        moved_lines=body.get("moved_lines"), meeting=body.get("meeting"))
     with unit_of_work() as uow:
         task = tasks_uc.complete(uow, services().store, who, request_context(), task_id,
                                  completion, max_bytes=services().config.MAX_CONTENT_LENGTH)
@@ -387,6 +420,16 @@ def publish_template(name: str):
                                    str(body.get("note") or ""))
         uow.commit()
         return jsonify(ser.template_version(row)), 201
+
+
+@bp.route("/campaigns/<int:campaign_id>/dashboard")
+@api_auth
+def campaign_dashboard(campaign_id: int):
+    from service.usecases.dashboard import campaign_dashboard as dashboard_of
+    from service.web.dashboard import dashboard_json
+
+    with unit_of_work(write=False) as uow:
+        return jsonify(dashboard_json(dashboard_of(uow, g.principal, campaign_id)))
 
 
 @bp.route("/process-models")

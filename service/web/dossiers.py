@@ -13,6 +13,7 @@ from service.domain.dossiers import (
     OUTCOME_LABELS,
     STATUS_LABELS,
     SUBJECT_LABELS,
+    award_applies,
 )
 from service.usecases import campaigns as campaigns_uc
 from service.usecases import documents as documents_uc
@@ -215,6 +216,18 @@ def _excluded_from_form(form) -> list[dict]:
     return excluded
 
 
+def _moved_from_form(form) -> list[dict]:
+    """Lines given another award in the form, with the line's reason."""
+    moved = []
+    for key, value in form.items():
+        if key.startswith("move_") and value:
+            line_id = parse_int(key.removeprefix("move_"))
+            if line_id is not None:
+                moved.append({"proposal_id": line_id, "award_code": value,
+                              "reason": form.get(f"exclude_reason_{line_id}", "")})
+    return moved
+
+
 def _form_number(value: str | None):
     """An integer when the box holds one; anything else goes on as typed, to be refused."""
     value = (value or "").strip()
@@ -247,10 +260,12 @@ def task(task_id: str):
         task = tasks_uc.get_task(uow, who, task_id)
         view = tasks_uc.task_view(uow, task)
         dossier = task.dossier
+        catalogue = dossiers_uc.award_catalogue(uow)
         context = {"task": task, "dossier": dossier, "view": view, "labels": _labels(),
-                   "today_iso": today_local().isoformat(),
+                   "today_iso": today_local().isoformat(), "awards": catalogue,
+                   "award_applies": award_applies,
                    "documents": dossier.documents,
-                   "award_names": {a.code: a.name for a in dossiers_uc.award_catalogue(uow)}}
+                   "award_names": {a.code: a.name for a in catalogue}}
         if request.method == "GET":
             return render_template("tasks/action.html", **context)
     file = request.files.get("attachment")
@@ -264,6 +279,7 @@ def task(task_id: str):
         attachment=attachment,
         attachment_kind=view.attachment_kind_for(request.form.get("attachment_kind")),
         excluded_lines=_excluded_from_form(request.form),
+        moved_lines=_moved_from_form(request.form),
         meeting=_meeting_from_form(request.form, view) if view.meeting_members else None)
     try:
         with unit_of_work() as uow:

@@ -37,11 +37,19 @@ class Services:
     @property
     def runtime(self) -> Runtime:
         return Runtime(self.engine, self.store, {"pdf_timeout": self.config.PDF_TIMEOUT_SECONDS,
-                                                 "audit_key": self.config.AUDIT_KEY})
+                                                 "audit_key": self.config.AUDIT_KEY,
+                                                 "smtp": smtp_settings(self.config)})
 
     def run_job_now(self, job_id: int) -> None:
         """Run a job its command has just committed (the worker picks up any that fail)."""
         queue.run_ready(self.runtime, job_ids=[job_id])
+
+
+def smtp_settings(config: Config) -> dict:
+    """What the ``notify.email`` job needs to send (service/usecases/notifications.py)."""
+    return {"host": config.SMTP_HOST, "port": config.SMTP_PORT, "sender": config.SMTP_FROM,
+            "user": config.SMTP_USER, "password": config.SMTP_PASSWORD,
+            "starttls": config.SMTP_STARTTLS, "public_url": config.PUBLIC_URL}
 
 
 def _select_locale() -> str:

@@ -129,6 +129,11 @@ def openapi_document() -> dict:
                 "Số hồ sơ chờ ở từng bước của đợt thi đua",
                 params=(("campaign_id", "path", "int"),), errors=(401, 404),
                 response="Heatmap")},
+            "/campaigns/{campaign_id}/dashboard": {"get": _op(
+                "Bảng tổng hợp đợt thi đua: đơn vị đã báo cáo, trễ hạn, hồ sơ chờ ở từng bước, "
+                "dòng đề nghị theo hình thức khen thưởng (Ban TĐKT, lãnh đạo tỉnh, Cụm/Khối)",
+                params=(("campaign_id", "path", "int"),), errors=(401, 403, 404),
+                response="Dashboard")},
             "/tasks": {"get": _op("Hộp công việc", params=(("state", "query", "str"),
                                                           ("campaign", "query", "int"),
                                                           ("step", "query", "str")))},
@@ -143,6 +148,12 @@ def openapi_document() -> dict:
                 "post": _op("Công bố phiên bản mới của mẫu sau khi thử lập văn bản mẫu",
                             ok=201, params=(("name", "path", "str"),), body="Template",
                             errors=(401, 403, 404, 422))},
+            "/notifications": {"get": _op(
+                "Thông báo của người dùng (mới nhất trước; ?unread=1: chỉ chưa đọc)",
+                params=(("unread", "query", "str"),), errors=(401,))},
+            "/notifications/read": {"post": _op(
+                "Đánh dấu thông báo đã đọc (ids hoặc all)", body="NotificationsRead",
+                errors=(401, 403, 422))},
             "/tasks/{task_id}/reassign": {"post": _op(
                 "Giao lại công việc cho người khác có vai trò xử lý (người đang nhận hoặc "
                 "quản trị)", params=(task_id,), body="Reassign",
@@ -292,6 +303,18 @@ def openapi_document() -> dict:
                         "from": {"type": "string"}, "to": {"type": "string"},
                         "count": {"type": "integer"}}}},
                     "flows": {"type": "array", "items": {"type": "string"}}}},
+                "Dashboard": {"type": "object", "properties": {
+                    "campaign": {"type": "object"}, "today": {"type": "string", "format": "date"},
+                    "deadline_passed": {"type": "boolean"},
+                    "totals": {"type": "object", "description": "units, reported, late, "
+                               "dossiers, by_status, open_tasks, overdue_tasks, lines"},
+                    "clusters": {"type": "array", "description": "Cụm/Khối với từng đơn vị: "
+                                 "reported, late, overdue_tasks, dossiers, by_status"},
+                    "steps": {"type": "array", "description": "step, name, waiting, "
+                              "oldest_working_days"},
+                    "other_versions": {"type": "array"},
+                    "awards": {"type": "array", "description": "code, name, proposed, "
+                               "approved, not_approved"}}},
                 "Heatmap": {"type": "object", "properties": {
                     "campaign": {"type": "object"}, "model": {"type": "object"},
                     "xml": {"type": "string"}, "steps": {"type": "object"},
@@ -304,6 +327,15 @@ def openapi_document() -> dict:
                         "description": "Dòng đề nghị không chuyển tiếp (khi đồng ý), có lý do",
                         "items": {"type": "object", "required": ["proposal_id", "reason"],
                                   "properties": {"proposal_id": {"type": "integer"},
+                                                 "reason": {"type": "string"}}}},
+                    "moved_lines": {
+                        "type": "array",
+                        "description": "Dòng đề nghị chuyển tiếp với hình thức khác (khi đồng "
+                                       "ý), có lý do",
+                        "items": {"type": "object",
+                                  "required": ["proposal_id", "award_code", "reason"],
+                                  "properties": {"proposal_id": {"type": "integer"},
+                                                 "award_code": {"type": "string"},
                                                  "reason": {"type": "string"}}}},
                     "meeting": {
                         "type": "object",
@@ -320,6 +352,9 @@ def openapi_document() -> dict:
                                       "additionalProperties": {"type": "integer"}},
                             "scores": {"type": "object",
                                        "additionalProperties": {"type": "number"}}}}}},
+                "NotificationsRead": {"type": "object", "properties": {
+                    "ids": {"type": "array", "items": {"type": "integer"}},
+                    "all": {"type": "boolean"}}},
                 "Reassign": {"type": "object", "required": ["username"],
                              "properties": {"username": {"type": "string"}}},
                 "NewUser": {"type": "object", "required": ["username", "full_name", "password"],

@@ -30,6 +30,8 @@ HISTORY_LABELS = {
     "job.retried": N_("Chạy lại việc nền"),
     "audit.trail_report": N_("Lập báo cáo nhật ký hồ sơ"),
     "task.reassigned": N_("Giao lại công việc"),
+    "deadline.reminded": N_("Nhắc hạn xử lý"),
+    "deadline.escalated": N_("Báo quá hạn xử lý"),
     "user.created": N_("Tạo tài khoản"),
     "user.activated": N_("Mở khóa tài khoản"),
     "user.deactivated": N_("Khóa tài khoản"),

@@ -162,9 +162,10 @@ def test_the_route_makes_its_papers_and_the_dossier_page_offers_them(browser_use
     form = page.get_by_test_id("task-form")
     expect(form.get_by_test_id("meeting")).to_have_count(0)
     outcomes = form.get_by_test_id("line-outcomes")
-    expect(outcomes.locator("legend")).to_have_text("Dòng đề nghị không chuyển tiếp")
+    expect(outcomes.locator("legend")).to_have_text("Kết quả từng dòng đề nghị")
     outcomes.get_by_label(LEFT_OUT, exact=True).check()
-    outcomes.get_by_label(f"Lý do không chuyển tiếp {LEFT_OUT}").fill(LEFT_OUT_REASON)
+    outcomes.get_by_label(f"Lý do không chuyển tiếp hoặc chuyển hình thức {LEFT_OUT}").fill(
+        LEFT_OUT_REASON)
     form.get_by_label("Tóm tắt kết quả thẩm định").fill("Hồ sơ đủ điều kiện.")
     page = approve(ban, "Thẩm định đạt, trình Chủ tịch")
     expect(paper_row(page, "01/BC-BTĐKT")).to_have_count(1)

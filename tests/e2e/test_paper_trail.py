@@ -280,7 +280,8 @@ def test_a_generation_that_dies_after_storing_is_redone_without_a_row_missing_it
     # Three jobs wait (cluster, board, Chairman): the first dies after storing its objects.
     assert _run_jobs(app) == 2
     with tdkt.engine.connect() as conn:
-        states = dict(conn.execute(select(Job.id, Job.state)).all())
+        states = dict(conn.execute(select(Job.id, Job.state)
+                                   .where(Job.kind == papers.JOB_KIND)).all())
         keys = {k for row in conn.execute(select(DocumentVersion.object_key,
                                                  DocumentVersion.pdf_object_key)) for k in row}
     assert list(states.values()).count(queue.PENDING) == 1
@@ -387,7 +388,7 @@ def test_a_failed_generation_is_an_incident_the_administrator_can_retry(app, mon
 
     monkeypatch.setattr(papers, "to_pdf", broken)
     with tdkt.engine.connect() as conn:
-        job_id = conn.scalar(select(Job.id))
+        job_id = conn.scalar(select(Job.id).where(Job.kind == papers.JOB_KIND))
     for attempt in range(queue.MAX_ATTEMPTS):
         taken = queue.take(tdkt.engine, worker="w", now=datetime.now(UTC).replace(tzinfo=None)
                            + timedelta(days=attempt + 1))
@@ -412,3 +413,39 @@ def test_a_failed_generation_is_an_incident_the_administrator_can_retry(app, mon
     officer = app.test_client()
     officer.post("/login", data={"username": "donvi1", "password": "demo-password"})
     assert officer.get("/admin/jobs").status_code == 403
+
+
+def test_a_line_moved_to_another_award_goes_on_under_it(app):
+    client = app.test_client()
+    donvi, head, cum = login(client, "donvi1"), login(client, "thutruong1"), login(client, "cum1")
+    board, chutich = login(client, "bantdkt"), login(client, "chutich")
+    did = open_dossier(donvi, proposals=[
+        {"subject_type": "collective", "name": "Phòng Giáo dục và Đào tạo",
+         "award_code": "CO_TD_TINH", "summary": "Dẫn đầu Cụm thi đua"},
+        {"subject_type": "individual", "name": "Võ Minh Tâm", "award_code": "BK_CT_UBND",
+         "summary": "Hoàn thành xuất sắc nhiệm vụ"}])["id"]
+    for user in (donvi, head, cum):
+        user.decide(did, "approve")
+    lines = {p["name"]: p["id"] for p in board.get(f"/dossiers/{did}").get_json()["proposals"]}
+    task_id = board.task_for(did)["id"]
+    wrong = board.post(f"/tasks/{task_id}/complete", json={
+        "decision": "approve", "moved_lines": [
+            {"proposal_id": lines["Võ Minh Tâm"], "award_code": "CO_TD_TINH", "reason": "x"}]})
+    assert wrong.status_code == 422 and "không áp dụng" in wrong.get_json()["error"]["message"]
+    board.decide(did, "approve", moved_lines=[
+        {"proposal_id": lines["Phòng Giáo dục và Đào tạo"], "award_code": "BK_CT_UBND",
+         "reason": "Chưa đạt tiêu chí dẫn đầu Khối, đủ tiêu chuẩn Bằng khen"}])
+    chutich.decide(did, "approve")
+    _run_jobs(app)
+    proposals = {p["name"]: p for p in chutich.get(f"/dossiers/{did}").get_json()["proposals"]}
+    assert proposals["Phòng Giáo dục và Đào tạo"]["award_code"] == "BK_CT_UBND"
+    assert proposals["Phòng Giáo dục và Đào tạo"]["outcome"] == "approved"
+    decision = _docx_text(_download(chutich, did, _papers(chutich, did)["decision"]["id"]))
+    assert "Cờ thi đua" not in decision
+    assert "Phòng Giáo dục và Đào tạo" in decision
+    with app.extensions["tdkt"].engine.connect() as conn:
+        details = json.loads(conn.scalar(
+            select(AuditEvent.details).where(AuditEvent.step == "board_appraisal",
+                                             AuditEvent.action == "task.completed")))
+    assert details["moved_lines"][0]["from"] == "CO_TD_TINH"
+    assert details["moved_lines"][0]["to"] == "BK_CT_UBND"
