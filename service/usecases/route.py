@@ -69,14 +69,33 @@ def local_date(at: datetime) -> date:
     return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_TZ).date()
 
 
-def due_date(step: StepMeta, received_at: datetime, campaign: Campaign) -> date | None:
-    """Working-day deadline of a step, else the campaign deadline for unit and cluster work."""
+def due_date(step: StepMeta, received_at: datetime, campaign: Campaign,
+             used_working_days: int = 0) -> date | None:
+    """Working-day deadline of a step, else the campaign deadline for unit and cluster work.
+
+    ``used_working_days``: days this step already spent on the dossier before it returned it
+    (the clock pauses while a dossier is back with the unit and resumes where it stopped).
+    """
     if step.due_working_days is not None:
         start = local_date(received_at)
-        return _calendar(start.year).add_working_days(start, step.due_working_days)
+        remaining = max(0, step.due_working_days - used_working_days)
+        return _calendar(start.year).add_working_days(start, remaining)
     if step.scope in (Scope.UNIT, Scope.CLUSTER):
         return campaign.deadline
     return None
+
+
+def days_used_before_returns(session: Session, dossier_id: int, step_id: str) -> int:
+    """Working days a step spent on a dossier in its earlier rounds that ended in a return:
+    from the day it received the dossier to the day it sent it back."""
+    rounds = session.execute(select(Task.received_at, Task.completed_at).where(
+        Task.dossier_id == dossier_id, Task.step == step_id, Task.decision == "return",
+        Task.completed_at.is_not(None))).all()
+    used = 0
+    for received_at, completed_at in rounds:
+        start, end = local_date(received_at), local_date(completed_at)
+        used += max(0, _calendar(start.year).working_days_between(start, end))
+    return used
 
 
 def scope_organisation(step: StepMeta, dossier: Dossier, campaign: Campaign) -> int:
@@ -132,11 +151,14 @@ def _sync_tasks(session: Session, instance: ProcessInstance, version: ProcessMod
         if open_task.task_id in existing:
             continue
         step = steps[open_task.step]
+        used = (days_used_before_returns(session, dossier.id, step.id)
+                if step.due_working_days is not None and not new_instance else 0)
         task = Task(
             id=open_task.task_id, instance_id=instance.id, dossier_id=dossier.id,
             step=step.id, name=step.name, lane=step.lane, role=step.role, scope=step.scope,
             organisation_id=scope_organisation(step, dossier, dossier.campaign),
-            state="open", received_at=now, due_on=due_date(step, now, dossier.campaign),
+            state="open", received_at=now,
+            due_on=due_date(step, now, dossier.campaign, used),
         )
         session.add(task)
         created.append(task)
