@@ -31,7 +31,7 @@ from service.domain.dossiers import (
     parse_proposal,
 )
 from service.domain.roles import UNIT_ROLES
-from service.usecases import process_models, route
+from service.usecases import freezes, process_models, route
 from service.usecases.actors import actor_for_org
 from service.usecases.errors import Forbidden, InvalidInput, NotFound
 from service.usecases.principal import Principal
@@ -70,6 +70,8 @@ def create_dossier(uow: UnitOfWork, principal: Principal, ctx: RequestContext, *
         lines = [parse_proposal(raw, catalogue) for raw in proposals]
     except DossierRuleError as exc:
         raise InvalidInput(str(exc)) from None
+    freezes.refuse_frozen(session, grant.organisation_id, [line.name for line in lines],
+                          route.today_local())
     membership = session.scalar(
         select(ClusterMembership).where(
             ClusterMembership.unit_id == grant.organisation_id,
@@ -148,6 +150,7 @@ def add_proposal(uow: UnitOfWork, principal: Principal, ctx: RequestContext,
         line = parse_proposal(raw, award_subjects(uow))
     except DossierRuleError as exc:
         raise InvalidInput(str(exc)) from None
+    freezes.refuse_frozen(uow.session, dossier.unit_id, [line.name], route.today_local())
     proposal = Proposal(
         position=max((p.position for p in dossier.proposals), default=0) + 1,
         subject_type=line.subject_type.value, name=line.name, award_code=line.award_code,

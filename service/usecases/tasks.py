@@ -25,7 +25,7 @@ from service.db.session import UnitOfWork
 from service.domain.dossiers import Decision, DossierRuleError, clean_text
 from service.domain.roles import Role, Scope
 from service.engine import runner
-from service.usecases import papers, route
+from service.usecases import freezes, papers, route
 from service.usecases import principal as principal_uc
 from service.usecases.actors import actor_for_org
 from service.usecases.documents import (
@@ -251,6 +251,8 @@ def complete(uow: UnitOfWork, store: ObjectStore, principal: Principal, ctx: Req
     elif decision == Decision.APPROVE and task.scope != Scope.UNIT:
         excluded = papers.exclude_lines(dossier, completion.excluded_lines)
         moved = papers.move_lines(uow.session, dossier, completion.moved_lines, excluded)
+    if decision == Decision.APPROVE:
+        freezes.refuse_frozen_lines(uow.session, dossier, route.local_date(now))
         if "cluster_minutes" in step.generates and dossier.cluster_id is not None:
             meeting = papers.read_meeting(
                 completion.meeting,

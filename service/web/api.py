@@ -14,10 +14,12 @@ from service.usecases import auth as auth_uc
 from service.usecases import campaigns as campaigns_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
+from service.usecases import freezes as freezes_uc
 from service.usecases import migration as migration_uc
 from service.usecases import notifications as notifications_uc
 from service.usecases import papers as papers_uc
 from service.usecases import process_models as models_uc
+from service.usecases import route as route_uc
 from service.usecases import route_map
 from service.usecases import tasks as tasks_uc
 from service.usecases import templates as templates_uc
@@ -289,6 +291,37 @@ def read_notifications():
         changed = notifications_uc.mark_read(uow, g.principal, ids)
         uow.commit()
     return jsonify({"marked": changed})
+
+
+@bp.route("/freezes")
+@api_auth
+def list_freezes():
+    with unit_of_work(write=False) as uow:
+        rows = freezes_uc.list_active(uow, g.principal, route_uc.today_local())
+        return jsonify({"items": [ser.freeze(f) for f in rows], "next": None})
+
+
+@bp.route("/freezes", methods=["POST"])
+@api_auth
+def create_freeze():
+    body = json_body()
+    with unit_of_work() as uow:
+        freeze = freezes_uc.create(uow, g.principal, request_context(), freezes_uc.NewFreeze(
+            body.get("unit_id"), body.get("subject_type"), body.get("name"), body.get("kind"),
+            body.get("reason"), body.get("since"), body.get("until")))
+        uow.commit()
+        return jsonify(ser.freeze(freeze)), 201
+
+
+@bp.route("/freezes/<int:freeze_id>/lift", methods=["POST"])
+@api_auth
+def lift_freeze(freeze_id: int):
+    body = json_body()
+    on = freezes_uc.parse_day(body.get("until"), "until") or route_uc.today_local()
+    with unit_of_work() as uow:
+        freeze = freezes_uc.lift(uow, g.principal, request_context(), freeze_id, on)
+        uow.commit()
+        return jsonify(ser.freeze(freeze))
 
 
 @bp.route("/tasks/<task_id>/reassign", methods=["POST"])

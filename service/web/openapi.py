@@ -154,6 +154,15 @@ def openapi_document() -> dict:
             "/notifications/read": {"post": _op(
                 "Đánh dấu thông báo đã đọc (ids hoặc all)", body="NotificationsRead",
                 errors=(401, 403, 422))},
+            "/freezes": {
+                "get": _op("Tạm dừng xét khen thưởng đang có hiệu lực (Ban TĐKT, quản trị)",
+                           errors=(401, 403)),
+                "post": _op("Ghi nhận tạm dừng xét khen thưởng một người hoặc tập thể", ok=201,
+                            body="NewFreeze", errors=(401, 403, 422))},
+            "/freezes/{freeze_id}/lift": {"post": _op(
+                "Chấm dứt tạm dừng (ngày kết thúc, mặc định hôm nay)",
+                params=(("freeze_id", "path", "int"),), body="FreezeLift",
+                errors=(401, 403, 404, 422))},
             "/tasks/{task_id}/reassign": {"post": _op(
                 "Giao lại công việc cho người khác có vai trò xử lý (người đang nhận hoặc "
                 "quản trị)", params=(task_id,), body="Reassign",
@@ -355,6 +364,20 @@ def openapi_document() -> dict:
                 "NotificationsRead": {"type": "object", "properties": {
                     "ids": {"type": "array", "items": {"type": "integer"}},
                     "all": {"type": "boolean"}}},
+                "NewFreeze": {"type": "object",
+                              "required": ["unit_id", "subject_type", "name", "kind", "reason"],
+                              "properties": {
+                                  "unit_id": {"type": "integer"},
+                                  "subject_type": {"enum": ["collective", "individual",
+                                                            "household"]},
+                                  "name": {"type": "string"},
+                                  "kind": {"enum": ["discipline", "investigation",
+                                                    "inspection", "complaint", "press"]},
+                                  "reason": {"type": "string"},
+                                  "since": {"type": "string", "format": "date"},
+                                  "until": {"type": "string", "format": "date"}}},
+                "FreezeLift": {"type": "object", "properties": {
+                    "until": {"type": "string", "format": "date"}}},
                 "Reassign": {"type": "object", "required": ["username"],
                              "properties": {"username": {"type": "string"}}},
                 "NewUser": {"type": "object", "required": ["username", "full_name", "password"],

@@ -106,6 +106,11 @@ def task_form(view, dossier) -> dict:
             "model": {"key": view.model_key, "version": view.model_version}}
 
 
+def freeze(f) -> dict:
+    return {"id": f.id, "unit_id": f.unit_id, "subject_type": f.subject_type, "name": f.name,
+            "kind": f.kind, "reason": f.reason, "since": iso(f.since), "until": iso(f.until)}
+
+
 def user(u) -> dict:
     return {"id": u.id, "username": u.username, "full_name": u.full_name,
             "active": u.is_active, "last_login_at": iso(u.last_login_at),

@@ -37,6 +37,8 @@ HISTORY_LABELS = {
     "user.deactivated": N_("Khóa tài khoản"),
     "role.granted": N_("Giao vai trò"),
     "role.revoked": N_("Thu hồi vai trò"),
+    "freeze.created": N_("Tạm dừng xét khen thưởng"),
+    "freeze.lifted": N_("Chấm dứt tạm dừng xét khen thưởng"),
 }
 
 
