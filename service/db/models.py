@@ -580,3 +580,43 @@ class Freeze(Base):
     until: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CouncilSession(Base):
+    """A session of the provincial Council (Hội đồng TĐKT tỉnh) voting on a campaign's lines:
+    its quorum as recorded, and whether the ballot is still open."""
+
+    __tablename__ = "council_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    members_total: Mapped[int] = mapped_column(Integer)
+    present: Mapped[int] = mapped_column(Integer)
+    absent_with_opinion: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10))  # open | closed
+    minutes_note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    votes: Mapped[list[CouncilVote]] = relationship(
+        back_populates="session", order_by="CouncilVote.id", cascade="all, delete-orphan")
+
+
+class CouncilVote(Base):
+    """The ballot on one proposal line: votes for, against the Council's TOTAL membership;
+    the award's threshold is copied when the session closes."""
+
+    __tablename__ = "council_vote"
+    __table_args__ = (UniqueConstraint("session_id", "proposal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("council_session.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    votes_for: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+
+    session: Mapped[CouncilSession] = relationship(back_populates="votes")
+    proposal: Mapped[Proposal] = relationship()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
@@ -12,6 +13,7 @@ from service.audit import export as audit_export
 from service.domain.roles import Role
 from service.usecases import auth as auth_uc
 from service.usecases import campaigns as campaigns_uc
+from service.usecases import council as council_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
 from service.usecases import freezes as freezes_uc
@@ -291,6 +293,63 @@ def read_notifications():
         changed = notifications_uc.mark_read(uow, g.principal, ids)
         uow.commit()
     return jsonify({"marked": changed})
+
+
+def _council_session(row) -> dict:
+    votes = []
+    for vote in row.votes:
+        line = vote.proposal
+        votes.append({"proposal_id": vote.proposal_id, "dossier_id": line.dossier_id,
+                      "name": line.name, "award_code": line.award_code,
+                      "votes_for": vote.votes_for,
+                      "share": str(council_uc.share_of(row, vote).quantize(Decimal("0.0001"))),
+                      "threshold": str(vote.threshold) if vote.threshold is not None else None,
+                      "passed": vote.passed, "outcome": line.outcome,
+                      "outcome_reason": line.outcome_reason})
+    return {"id": row.id, "campaign_id": row.campaign_id, "held_on": ser.iso(row.held_on),
+            "members_total": row.members_total, "present": row.present,
+            "absent_with_opinion": row.absent_with_opinion, "state": row.state,
+            "minutes_note": row.minutes_note, "created_at": ser.iso(row.created_at),
+            "closed_at": ser.iso(row.closed_at), "votes": votes}
+
+
+@bp.route("/council/sessions", methods=["POST"])
+@api_auth
+def open_council_session():
+    body = json_body()
+    with unit_of_work() as uow:
+        row = council_uc.open_session(uow, g.principal, request_context(), council_uc.NewSession(
+            body.get("campaign_id"), body.get("held_on"), body.get("members_total"),
+            body.get("present"), body.get("absent_with_opinion", 0), body.get("minutes_note")))
+        uow.commit()
+        return jsonify(_council_session(row)), 201
+
+
+@bp.route("/council/sessions/<int:session_id>")
+@api_auth
+def get_council_session(session_id: int):
+    with unit_of_work(write=False) as uow:
+        return jsonify(_council_session(council_uc.get_session(uow, g.principal, session_id)))
+
+
+@bp.route("/council/sessions/<int:session_id>/votes", methods=["POST"])
+@api_auth
+def record_council_votes(session_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        row = council_uc.record_votes(uow, g.principal, request_context(), session_id,
+                                      body.get("votes"))
+        uow.commit()
+        return jsonify(_council_session(row))
+
+
+@bp.route("/council/sessions/<int:session_id>/close", methods=["POST"])
+@api_auth
+def close_council_session(session_id: int):
+    with unit_of_work() as uow:
+        row = council_uc.close_session(uow, g.principal, request_context(), session_id)
+        uow.commit()
+        return jsonify(_council_session(row))
 
 
 @bp.route("/freezes")

@@ -154,6 +154,20 @@ def openapi_document() -> dict:
             "/notifications/read": {"post": _op(
                 "Đánh dấu thông báo đã đọc (ids hoặc all)", body="NotificationsRead",
                 errors=(401, 403, 422))},
+            "/council/sessions": {"post": _op(
+                "Mở phiên họp Hội đồng TĐKT tỉnh (thư ký Hội đồng, quản trị): số lượng ≥ 2/3 "
+                "và ≥ 80% tổng số thành viên có mặt", ok=201, body="NewCouncilSession",
+                errors=(401, 403, 422))},
+            "/council/sessions/{session_id}": {"get": _op(
+                "Phiên họp Hội đồng: phiếu, tỷ lệ trên tổng số thành viên, kết quả",
+                params=(("session_id", "path", "int"),), errors=(401, 403, 404))},
+            "/council/sessions/{session_id}/votes": {"post": _op(
+                "Ghi nhận số phiếu đồng ý cho các dòng đề nghị cần Hội đồng bỏ phiếu",
+                params=(("session_id", "path", "int"),), body="CouncilVotes",
+                errors=(401, 403, 404, 409, 422))},
+            "/council/sessions/{session_id}/close": {"post": _op(
+                "Kết thúc phiên họp: dòng không đạt tỷ lệ phiếu thành không được khen thưởng",
+                params=(("session_id", "path", "int"),), errors=(401, 403, 404, 409, 422))},
             "/freezes": {
                 "get": _op("Tạm dừng xét khen thưởng đang có hiệu lực (Ban TĐKT, quản trị)",
                            errors=(401, 403)),
@@ -376,6 +390,20 @@ def openapi_document() -> dict:
                                   "reason": {"type": "string"},
                                   "since": {"type": "string", "format": "date"},
                                   "until": {"type": "string", "format": "date"}}},
+                "NewCouncilSession": {
+                    "type": "object",
+                    "required": ["campaign_id", "held_on", "members_total", "present"],
+                    "properties": {"campaign_id": {"type": "integer"},
+                                   "held_on": {"type": "string", "format": "date"},
+                                   "members_total": {"type": "integer", "minimum": 1},
+                                   "present": {"type": "integer", "minimum": 0},
+                                   "absent_with_opinion": {"type": "integer", "minimum": 0},
+                                   "minutes_note": {"type": "string"}}},
+                "CouncilVotes": {"type": "object", "required": ["votes"], "properties": {
+                    "votes": {"type": "array", "items": {
+                        "type": "object", "required": ["proposal_id", "votes_for"],
+                        "properties": {"proposal_id": {"type": "integer"},
+                                       "votes_for": {"type": "integer", "minimum": 0}}}}}},
                 "FreezeLift": {"type": "object", "properties": {
                     "until": {"type": "string", "format": "date"}}},
                 "Reassign": {"type": "object", "required": ["username"],

@@ -39,6 +39,9 @@ HISTORY_LABELS = {
     "role.revoked": N_("Thu hồi vai trò"),
     "freeze.created": N_("Tạm dừng xét khen thưởng"),
     "freeze.lifted": N_("Chấm dứt tạm dừng xét khen thưởng"),
+    "council.session_opened": N_("Mở phiên họp Hội đồng TĐKT"),
+    "council.votes_recorded": N_("Ghi nhận phiếu của Hội đồng TĐKT"),
+    "council.session_closed": N_("Kết thúc phiên họp Hội đồng TĐKT"),
 }
 
 
