@@ -279,11 +279,11 @@ def _setup_styles(document) -> None:
     if defaults is not None:
         r_pr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
         if r_pr is not None:
-            _set_fonts(r_pr)
+            set_fonts(r_pr)
     normal = document.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = SIZE_BODY
-    _set_fonts(normal.element.get_or_add_rPr())
+    set_fonts(normal.element.get_or_add_rPr())
     _set_black(normal.element.get_or_add_rPr())
     fmt = normal.paragraph_format
     fmt.space_before = Pt(0)
@@ -291,7 +291,7 @@ def _setup_styles(document) -> None:
     fmt.line_spacing = 1.0
     for name in ("Header", "Table Grid"):
         if name in [s.name for s in document.styles]:
-            _set_fonts(document.styles[name].element.get_or_add_rPr())
+            set_fonts(document.styles[name].element.get_or_add_rPr())
 
 
 def _setup_section(document, draft_marker: str | None) -> None:
@@ -604,7 +604,7 @@ def _style_run(run, size: Pt, *, bold: bool = False, italic: bool = False,
     run.font.italic = italic
     run.font.underline = underline
     r_pr = run._r.get_or_add_rPr()
-    _set_fonts(r_pr)
+    set_fonts(r_pr)
     if boxed:
         border = OxmlElement("w:bdr")
         for key, value in (("val", "single"), ("sz", "8"), ("space", "1"), ("color", "000000")):
@@ -617,7 +617,8 @@ def _style_run(run, size: Pt, *, bold: bool = False, italic: bool = False,
             text.set(qn("xml:space"), "preserve")
 
 
-def _set_fonts(r_pr) -> None:
+def set_fonts(r_pr) -> None:
+    """Times New Roman in all four font slots (Vietnamese letters are not all "ascii")."""
     fonts = r_pr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -676,7 +677,7 @@ def _rule(paragraph: Paragraph, column_width, lines: Sequence[str], size: Pt, *,
     _insert_pbdr(mark, borders)
     # The paragraph mark's size sets the empty paragraph's height.
     r_pr = OxmlElement("w:rPr")
-    _set_fonts(r_pr)
+    set_fonts(r_pr)
     for tag in ("w:sz", "w:szCs"):
         el = OxmlElement(tag)
         el.set(qn("w:val"), str(int(SIZE_RULE.pt * 2)))

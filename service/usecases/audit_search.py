@@ -26,7 +26,6 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from sqlalchemy import ColumnElement, func, select
 
@@ -44,6 +43,7 @@ from service.db.models import (
     User,
 )
 from service.db.session import UnitOfWork
+from service.documents.nd30 import set_fonts
 from service.documents.pdf import PdfConversionError, to_pdf
 from service.domain.dates import format_datetime, vietnam_tz
 from service.domain.dossiers import DECISION_LABELS, STATUS_LABELS
@@ -469,7 +469,7 @@ def report_docx(trail: DossierTrail, principal: Principal, made_at: datetime,
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(11)
-    _fonts(normal.element.get_or_add_rPr())
+    set_fonts(normal.element.get_or_add_rPr())
     normal.paragraph_format.space_after = Pt(2)
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -524,16 +524,3 @@ def _events_table(document, rows: list[list[str]]) -> None:
             for number, line in enumerate(lines):
                 paragraph = cell.paragraphs[0] if number == 0 else cell.add_paragraph()
                 paragraph.add_run(line).font.size = Pt(10)
-
-
-def _fonts(r_pr) -> None:
-    """Times New Roman for every script (Vietnamese letters are not all "ascii")."""
-    fonts = r_pr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        r_pr.insert(0, fonts)
-    for attr in list(fonts.attrib):
-        if attr.endswith("Theme"):
-            del fonts.attrib[attr]
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), FONT)
