@@ -620,3 +620,73 @@ class CouncilVote(Base):
 
     session: Mapped[CouncilSession] = relationship(back_populates="votes")
     proposal: Mapped[Proposal] = relationship()
+
+
+class ScoringCriterion(Base):
+    """A line of a cluster's scoring table (bảng chấm điểm thi đua) for one campaign: a
+    criterion scored up to its maximum, a bonus line (điểm thưởng) or a penalty line (điểm
+    trừ, subtracted from the total)."""
+
+    __tablename__ = "scoring_criterion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    max_points: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    kind: Mapped[str] = mapped_column(String(10))  # criterion | bonus | penalty
+
+
+class UnitScore(Base):
+    """A member unit's points on one line: its own (tự chấm) and the cluster's cross-check."""
+
+    __tablename__ = "unit_score"
+    __table_args__ = (UniqueConstraint("criterion_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("scoring_criterion.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    self_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    checked_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    criterion: Mapped[ScoringCriterion] = relationship()
+
+
+class ClusterBallot(Base):
+    """The cluster's ballot electing (suy tôn) its leading unit(s) for a campaign."""
+
+    __tablename__ = "cluster_ballot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    ballots_issued: Mapped[int] = mapped_column(Integer)
+    ballots_returned: Mapped[int | None] = mapped_column(Integer)
+    ballots_valid: Mapped[int | None] = mapped_column(Integer)
+    seats: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10))  # open | closed
+    result_note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    counts: Mapped[list[BallotCount]] = relationship(
+        back_populates="ballot", order_by="BallotCount.id", cascade="all, delete-orphan")
+
+
+class BallotCount(Base):
+    """The votes for one member unit on a cluster ballot; ``elected`` is set on closing."""
+
+    __tablename__ = "ballot_count"
+    __table_args__ = (UniqueConstraint("ballot_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("cluster_ballot.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    votes_for: Mapped[int] = mapped_column(Integer)
+    elected: Mapped[bool | None] = mapped_column(Boolean)
+
+    ballot: Mapped[ClusterBallot] = relationship(back_populates="counts")
+    unit: Mapped[Organisation] = relationship()

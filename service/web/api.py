@@ -13,6 +13,7 @@ from service.audit import export as audit_export
 from service.domain.roles import Role
 from service.usecases import auth as auth_uc
 from service.usecases import campaigns as campaigns_uc
+from service.usecases import cluster_scoring as scoring_uc
 from service.usecases import council as council_uc
 from service.usecases import documents as documents_uc
 from service.usecases import dossiers as dossiers_uc
@@ -311,6 +312,118 @@ def _council_session(row) -> dict:
             "absent_with_opinion": row.absent_with_opinion, "state": row.state,
             "minutes_note": row.minutes_note, "created_at": ser.iso(row.created_at),
             "closed_at": ser.iso(row.closed_at), "votes": votes}
+
+
+CLUSTER = "/clusters/<int:cluster_id>/campaigns/<int:campaign_id>"
+
+
+def _criterion(c) -> dict:
+    return {"id": c.id, "position": c.position, "title": c.title,
+            "max_points": scoring_uc.fmt(c.max_points), "kind": c.kind}
+
+
+def _ranking(data: dict) -> dict:
+    return {**data, "criteria": [_criterion(c) for c in data["criteria"]]}
+
+
+def _cluster_ballot(row) -> dict:
+    counts = [{"unit_id": c.unit_id, "code": c.unit.code, "name": c.unit.name,
+               "votes_for": c.votes_for, "elected": c.elected} for c in row.counts]
+    return {"id": row.id, "cluster_id": row.cluster_id, "campaign_id": row.campaign_id,
+            "seats": row.seats, "ballots_issued": row.ballots_issued,
+            "ballots_returned": row.ballots_returned, "ballots_valid": row.ballots_valid,
+            "state": row.state, "result_note": row.result_note,
+            "created_at": ser.iso(row.created_at), "closed_at": ser.iso(row.closed_at),
+            "counts": counts, "elected": [c for c in counts if c["elected"]]}
+
+
+@bp.route(f"{CLUSTER}/table", methods=["PUT"])
+@api_auth
+def put_scoring_table(cluster_id: int, campaign_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        rows = scoring_uc.set_table(uow, g.principal, request_context(), cluster_id,
+                                    campaign_id, body.get("criteria"))
+        uow.commit()
+        return jsonify({"items": [_criterion(c) for c in rows]})
+
+
+@bp.route(f"{CLUSTER}/table")
+@api_auth
+def get_scoring_table(cluster_id: int, campaign_id: int):
+    with unit_of_work(write=False) as uow:
+        rows = scoring_uc.get_table(uow, g.principal, cluster_id, campaign_id)
+        return jsonify({"items": [_criterion(c) for c in rows]})
+
+
+@bp.route(f"{CLUSTER}/self-scores", methods=["POST"])
+@api_auth
+def post_self_scores(cluster_id: int, campaign_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        scoring_uc.self_score(uow, g.principal, request_context(), cluster_id, campaign_id,
+                              body.get("scores"), body.get("unit_id"))
+        uow.commit()
+        return jsonify(_ranking(scoring_uc.ranking(uow, g.principal, cluster_id, campaign_id)))
+
+
+@bp.route(f"{CLUSTER}/checked-scores", methods=["POST"])
+@api_auth
+def post_checked_scores(cluster_id: int, campaign_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        scoring_uc.check_scores(uow, g.principal, request_context(), cluster_id, campaign_id,
+                                body.get("unit_id"), body.get("scores"))
+        uow.commit()
+        return jsonify(_ranking(scoring_uc.ranking(uow, g.principal, cluster_id, campaign_id)))
+
+
+@bp.route(f"{CLUSTER}/ranking")
+@api_auth
+def get_cluster_ranking(cluster_id: int, campaign_id: int):
+    with unit_of_work(write=False) as uow:
+        return jsonify(_ranking(scoring_uc.ranking(uow, g.principal, cluster_id, campaign_id)))
+
+
+@bp.route(f"{CLUSTER}/ballot")
+@api_auth
+def get_cluster_ballot(cluster_id: int, campaign_id: int):
+    with unit_of_work(write=False) as uow:
+        return jsonify(_cluster_ballot(scoring_uc.latest_ballot(uow, g.principal, cluster_id,
+                                                                campaign_id)))
+
+
+@bp.route(f"{CLUSTER}/ballot", methods=["POST"])
+@api_auth
+def open_cluster_ballot(cluster_id: int, campaign_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        row = scoring_uc.open_ballot(uow, g.principal, request_context(), cluster_id,
+                                     campaign_id, body.get("seats"), body.get("ballots_issued"))
+        uow.commit()
+        return jsonify(_cluster_ballot(row)), 201
+
+
+@bp.route(f"{CLUSTER}/ballot/record", methods=["POST"])
+@api_auth
+def record_cluster_ballot(cluster_id: int, campaign_id: int):
+    body = json_body()
+    with unit_of_work() as uow:
+        row = scoring_uc.record_ballot(uow, g.principal, request_context(), cluster_id,
+                                       campaign_id, body.get("ballots_returned"),
+                                       body.get("ballots_valid"), body.get("counts"))
+        uow.commit()
+        return jsonify(_cluster_ballot(row))
+
+
+@bp.route(f"{CLUSTER}/ballot/close", methods=["POST"])
+@api_auth
+def close_cluster_ballot(cluster_id: int, campaign_id: int):
+    with unit_of_work() as uow:
+        row = scoring_uc.close_ballot(uow, g.principal, request_context(), cluster_id,
+                                      campaign_id)
+        uow.commit()
+        return jsonify(_cluster_ballot(row))
 
 
 @bp.route("/council/sessions", methods=["POST"])

@@ -54,6 +54,7 @@ def _xml_op(summary: str, *, ok: int, errors: tuple[int, ...]) -> dict:
 def openapi_document() -> dict:
     dossier_id = ("dossier_id", "path", "int")
     task_id = ("task_id", "path", "str")
+    cluster_params = (("cluster_id", "path", "int"), ("campaign_id", "path", "int"))
     publish = _xml_op("Công bố BPMN thành phiên bản mới (trùng nội dung: phiên bản đã có, 200)",
                       ok=201, errors=(401, 403, 413, 422))
     publish["responses"]["200"] = {"description": "Nội dung trùng một phiên bản đã công bố"}
@@ -154,6 +155,36 @@ def openapi_document() -> dict:
             "/notifications/read": {"post": _op(
                 "Đánh dấu thông báo đã đọc (ids hoặc all)", body="NotificationsRead",
                 errors=(401, 403, 422))},
+            "/clusters/{cluster_id}/campaigns/{campaign_id}/table": {
+                "get": _op("Bảng chấm điểm thi đua của Cụm/Khối cho một đợt thi đua",
+                           params=cluster_params, errors=(401, 403, 404)),
+                "put": _op("Đặt (thay) bảng chấm điểm khi chưa có đơn vị nào chấm (Trưởng "
+                           "Cụm/Khối, quản trị); điểm trừ được trừ vào tổng",
+                           params=cluster_params, body="ScoringTable",
+                           errors=(401, 403, 404, 409, 422))},
+            "/clusters/{cluster_id}/campaigns/{campaign_id}/self-scores": {"post": _op(
+                "Đơn vị thành viên tự chấm điểm theo bảng (0 ≤ điểm ≤ tối đa)",
+                params=cluster_params, body="UnitScores", errors=(401, 403, 404, 422))},
+            "/clusters/{cluster_id}/campaigns/{campaign_id}/checked-scores": {"post": _op(
+                "Trưởng Cụm/Khối ghi điểm chấm chéo của một đơn vị thành viên",
+                params=cluster_params, body="CheckedScores", errors=(401, 403, 404, 422))},
+            "/clusters/{cluster_id}/campaigns/{campaign_id}/ranking": {"get": _op(
+                "Xếp hạng đơn vị thành viên theo tổng điểm chấm chéo (chưa chấm: xếp cuối)",
+                params=cluster_params, errors=(401, 403, 404))},
+            "/clusters/{cluster_id}/campaigns/{campaign_id}/ballot": {
+                "get": _op("Cuộc bỏ phiếu suy tôn đơn vị dẫn đầu gần nhất",
+                           params=cluster_params, errors=(401, 403, 404)),
+                "post": _op("Mở cuộc bỏ phiếu suy tôn (số đơn vị suy tôn, số phiếu phát ra)",
+                            ok=201, params=cluster_params, body="NewClusterBallot",
+                            errors=(401, 403, 404, 409, 422))},
+            "/clusters/{cluster_id}/campaigns/{campaign_id}/ballot/record": {"post": _op(
+                "Ghi kết quả kiểm phiếu: hợp lệ ≤ thu về ≤ phát ra; phiếu mỗi đơn vị ≤ hợp lệ",
+                params=cluster_params, body="ClusterBallotTally",
+                errors=(401, 403, 404, 409, 422))},
+            "/clusters/{cluster_id}/campaigns/{campaign_id}/ballot/close": {"post": _op(
+                "Kết thúc bỏ phiếu: suy tôn đơn vị đạt trên 50% phiếu hợp lệ, nhiều phiếu nhất; "
+                "bằng phiếu ở vị trí cuối: bỏ phiếu lại",
+                params=cluster_params, errors=(401, 403, 404, 409, 422))},
             "/council/sessions": {"post": _op(
                 "Mở phiên họp Hội đồng TĐKT tỉnh (thư ký Hội đồng, quản trị): số lượng ≥ 2/3 "
                 "và ≥ 80% tổng số thành viên có mặt", ok=201, body="NewCouncilSession",
@@ -399,6 +430,36 @@ def openapi_document() -> dict:
                                    "present": {"type": "integer", "minimum": 0},
                                    "absent_with_opinion": {"type": "integer", "minimum": 0},
                                    "minutes_note": {"type": "string"}}},
+                "ScoringTable": {"type": "object", "required": ["criteria"], "properties": {
+                    "criteria": {"type": "array", "minItems": 1, "items": {
+                        "type": "object", "required": ["title", "max_points"],
+                        "properties": {"title": {"type": "string"},
+                                       "max_points": {"type": ["number", "string"]},
+                                       "kind": {"enum": ["criterion", "bonus", "penalty"]}}}}}},
+                "UnitScores": {"type": "object", "required": ["scores"], "properties": {
+                    "unit_id": {"type": "integer"},
+                    "scores": {"type": "array", "items": {"$ref": "#/components/schemas/Points"}}}},
+                "CheckedScores": {"type": "object", "required": ["unit_id", "scores"],
+                                  "properties": {"unit_id": {"type": "integer"}, "scores": {
+                                      "type": "array",
+                                      "items": {"$ref": "#/components/schemas/Points"}}}},
+                "Points": {"type": "object", "required": ["criterion_id", "points"],
+                           "properties": {"criterion_id": {"type": "integer"},
+                                          "points": {"type": ["number", "string"]},
+                                          "note": {"type": "string"}}},
+                "NewClusterBallot": {"type": "object", "required": ["seats", "ballots_issued"],
+                                     "properties": {"seats": {"type": "integer", "minimum": 1},
+                                                    "ballots_issued": {"type": "integer",
+                                                                       "minimum": 1}}},
+                "ClusterBallotTally": {
+                    "type": "object", "required": ["ballots_returned", "ballots_valid", "counts"],
+                    "properties": {"ballots_returned": {"type": "integer", "minimum": 0},
+                                   "ballots_valid": {"type": "integer", "minimum": 0},
+                                   "counts": {"type": "array", "items": {
+                                       "type": "object", "required": ["unit_id", "votes_for"],
+                                       "properties": {"unit_id": {"type": "integer"},
+                                                      "votes_for": {"type": "integer",
+                                                                    "minimum": 0}}}}}},
                 "CouncilVotes": {"type": "object", "required": ["votes"], "properties": {
                     "votes": {"type": "array", "items": {
                         "type": "object", "required": ["proposal_id", "votes_for"],

@@ -42,6 +42,12 @@ HISTORY_LABELS = {
     "council.session_opened": N_("Mở phiên họp Hội đồng TĐKT"),
     "council.votes_recorded": N_("Ghi nhận phiếu của Hội đồng TĐKT"),
     "council.session_closed": N_("Kết thúc phiên họp Hội đồng TĐKT"),
+    "cluster.table_set": N_("Đặt bảng chấm điểm của Cụm/Khối"),
+    "cluster.self_scored": N_("Đơn vị tự chấm điểm thi đua"),
+    "cluster.scores_checked": N_("Cụm/Khối chấm chéo điểm thi đua"),
+    "cluster.ballot_opened": N_("Mở bỏ phiếu suy tôn đơn vị dẫn đầu"),
+    "cluster.ballot_recorded": N_("Ghi kết quả kiểm phiếu suy tôn"),
+    "cluster.ballot_closed": N_("Kết thúc bỏ phiếu suy tôn đơn vị dẫn đầu"),
 }
 
 

@@ -219,7 +219,8 @@ def test_the_auditor_can_change_nothing(app):
     auditor = login(client, "kiemtoan")
     values = {"dossier_id": did, "document_id": 1, "task_id": task_id, "key": "commendation",
               "proposal_id": 1, "user_id": 1, "assignment_id": 1, "name": "decision",
-              "freeze_id": 1, "session_id": 1}
+              "freeze_id": 1, "session_id": 1,
+              "cluster_id": 1, "campaign_id": 1}
     routes = _state_changing_routes(app)
     assert len(routes) >= 15
     before = _head(app)
